@@ -1,7 +1,69 @@
 package dev.verity.cli;
 
-public final class Main {
+import dev.verity.InvalidInputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * Verity's command line. Exit status: 0 success, 2 bad input (a model, property, data file or flag
+ * that Verity cannot accept; the message says what and where), 1 an internal error (a bug: the stack
+ * trace is printed so it can be reported).
+ */
+@Command(name = "verity", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Proves or refutes properties of neural networks (ONNX models, VNN-LIB properties).",
+        subcommands = {InfoCommand.class, RunCommand.class, AccuracyCommand.class, DemoCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_INTERNAL = 1;
+    public static final int EXIT_BAD_INPUT = 2;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
     public static void main(String[] args) {
-        System.out.println("verity");
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns the exit status (used by tests, which must not call System.exit). */
+    public static int execute(String... args) {
+        return newCommandLine().execute(args);
+    }
+
+    static CommandLine newCommandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (e instanceof InvalidInputException) {
+                err.println("verity: error: " + e.getMessage());
+                err.flush();
+                return EXIT_BAD_INPUT;
+            }
+            err.println("verity: internal error (please report it): " + e);
+            e.printStackTrace(err);
+            err.flush();
+            return EXIT_INTERNAL;
+        });
+        cl.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("verity: " + e.getMessage());
+            e.getCommandLine().usage(err);
+            err.flush();
+            return EXIT_BAD_INPUT;
+        });
+        return cl;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"verity " + (v == null ? "(development build)" : v)
+                    + ", Java " + Runtime.version()};
+        }
     }
 }

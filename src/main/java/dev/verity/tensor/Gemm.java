@@ -1,31 +1,48 @@
 package dev.verity.tensor;
 
+import static dev.verity.tensor.GemmKernels.MR;
+import static dev.verity.tensor.GemmKernels.NR;
+
+import java.util.Arrays;
+
 /**
  * General matrix multiply on row-major arrays, BLAS-style:
  * {@code C = alpha * op(A) * op(B) + beta * C} with {@code op(X) = X} or {@code X^T}.
  * op(A) is m x k, op(B) is k x n, C is m x n; lda/ldb/ldc are row strides of the stored matrices.
  * This is the hot path of every bound method.
+ *
+ * <p>Implementation: Goto/BLIS-style blocking with the JDK Vector API. op(B) is packed (once per column
+ * block of at most {@link #B_PACK_BUDGET} doubles) into micro-panels of {@link GemmKernels#NR} columns;
+ * each row block of C (at most {@link #MC} rows) packs alpha * op(A) per k-block of at most {@link #KC}
+ * steps into micro-panels of {@link GemmKernels#MR} rows (kept in L2) and runs the register-tiled
+ * micro-kernel (8 rows x 3 vectors on AVX-512) over it. All four transpose cases differ only in packing.
+ * Large problems split the row blocks (and, for few rows, column chunks) dynamically across
+ * {@link GemmThreads#DEFAULT_THREADS} threads; small ones run on the calling thread, tiny ones in a plain loop.
+ * As in BLAS, beta == 0 overwrites C without reading it, and alpha == 0 or k == 0 only scales C.
  */
 public final class Gemm {
     private Gemm() {}
+
+    /** Rows of C per block (A block = MC x KC doubles, sized for the 1 MiB L2). Multiple of MR. */
+    static final int MC = roundUp(Integer.getInteger("verity.gemm.mc", 128), MR);
+    /** k steps per block. */
+    static final int KC = Integer.getInteger("verity.gemm.kc", 256);
+    /** B micro-panels packed per parallel work item. */
+    static final int B_PACK_GROUP = 8;
+    /** Up to this many rows of C, a non-transposed B is read in place instead of packed. */
+    static final int DIRECT_B_MAX_M = Integer.getInteger("verity.gemm.directb", 2 * MR);
+    /** Max doubles of packed op(B) per column block (bounds the per-thread buffer to 16 MiB). */
+    static final int B_PACK_BUDGET = 1 << 21;
+    /** Below this many multiply-adds (m*n*k) a plain loop beats packing. */
+    static final long SMALL_WORK = Long.getLong("verity.gemm.small", 512);
+    /** From this many multiply-adds on, the work is split across threads. */
+    static final long PARALLEL_WORK = Long.getLong("verity.gemm.parallel", 1L << 21);
 
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             double alpha, double[] a, int aOff, int lda,
                             double[] b, int bOff, int ldb,
                             double beta, double[] c, int cOff, int ldc) {
-        // Reference implementation (correct, slow); replaced by the blocked Vector API kernel.
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int p = 0; p < k; p++) {
-                    double av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                    double bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-                    s += av * bv;
-                }
-                int ci = cOff + i * ldc + j;
-                c[ci] = alpha * s + (beta == 0 ? 0 : beta * c[ci]);
-            }
-        }
+        gemm(GemmThreads.DEFAULT_THREADS, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /** {@code op(A) * op(B)} as a new m x n matrix. */
@@ -33,5 +50,196 @@ public final class Gemm {
         double[] c = new double[m * n];
         gemm(transA, transB, m, n, k, 1.0, a, 0, transA ? m : k, b, 0, transB ? k : n, 0.0, c, 0, n);
         return c;
+    }
+
+    /** Threads a large GEMM uses by default. */
+    public static int defaultThreads() {
+        return GemmThreads.DEFAULT_THREADS;
+    }
+
+    /** {@link #gemm} on at most {@code threads} threads (the caller included). */
+    static void gemm(int threads, boolean transA, boolean transB, int m, int n, int k,
+                     double alpha, double[] a, int aOff, int lda,
+                     double[] b, int bOff, int ldb,
+                     double beta, double[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("negative dimension: m=" + m + " n=" + n + " k=" + k);
+        }
+        if (m == 0 || n == 0) return;
+        if (alpha == 0 || k == 0) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        if (n == 1) {
+            // y = op(A) x with x the single column of op(B).
+            GemmGemv.gemv(threads, !transA, m, k, a, aOff, lda, b, bOff, transB ? 1 : ldb,
+                    alpha, beta, c, cOff, ldc);
+            return;
+        }
+        if (m == 1) {
+            // y^T = x^T op(B), i.e. y = op(B)^T x with x the single row of op(A).
+            GemmGemv.gemv(threads, transB, n, k, b, bOff, ldb, a, aOff, transA ? lda : 1,
+                    alpha, beta, c, cOff, 1);
+            return;
+        }
+        long work = (long) m * n * k;
+        if (work < SMALL_WORK) {
+            plain(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        blocked(work >= PARALLEL_WORK ? Math.max(1, threads) : 1,
+                transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    // ------------------------------------------------------------------------------------ blocked path
+
+    /** Per-thread packing buffers. */
+    private static final class Scratch {
+        double[] a = new double[0];
+        double[] b = new double[0];
+        double[] edge = new double[0];
+        final double[] tile = new double[MR * NR];
+
+        double[] a(int size) {
+            if (a.length < size) a = new double[size];
+            return a;
+        }
+
+        double[] b(int size) {
+            if (b.length < size) b = new double[size];
+            return b;
+        }
+
+        double[] edge(int size) {
+            if (edge.length < size) edge = new double[size];
+            return edge;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static void blocked(int threads, boolean transA, boolean transB, int m, int n, int k,
+                                double alpha, double[] a, int aOff, int lda,
+                                double[] b, int bOff, int ldb,
+                                double beta, double[] c, int cOff, int ldc) {
+        // Balanced blocks: k in kBlocks of kcMax steps, m in mBlocks of mcMax rows (a multiple of MR).
+        int kBlocks = ceilDiv(k, KC);
+        int kcMax = ceilDiv(k, kBlocks);
+        int mcMax = roundUp(ceilDiv(m, ceilDiv(m, MC)), MR);
+        int mBlocks = ceilDiv(m, mcMax);
+        // With few rows of C each element of op(B) is used by few micro-tiles, and when op(B) is not
+        // transposed the kernels can read its rows in place (stride ldb): no packing of B at all.
+        final boolean directB = !transB && m <= DIRECT_B_MAX_M;
+        int ncMax = directB ? n : Math.max(NR, B_PACK_BUDGET / k / NR * NR);
+        double[] bp = directB ? null : SCRATCH.get().b(roundUp(Math.min(n, ncMax), NR) * k);
+
+        for (int jc = 0; jc < n; jc += ncMax) {
+            final int j0 = jc;
+            final int nc = Math.min(ncMax, n - jc);
+            final int panels = ceilDiv(nc, NR);
+            final int ncPad = panels * NR;
+
+            // Stage 1: pack op(B)[0..k, j0..j0+nc], in groups of panels: the k-block at p0 starts at
+            // p0 * ncPad, its panel jp at + jp * kc * NR.
+            final int groups = directB ? 0 : ceilDiv(panels, B_PACK_GROUP);
+            GemmThreads.parallelFor(groups, threads, g -> {
+                int jp0 = g * B_PACK_GROUP, jp1 = Math.min(panels, jp0 + B_PACK_GROUP);
+                for (int p0 = 0; p0 < k; p0 += kcMax) {
+                    int kc = Math.min(kcMax, k - p0);
+                    GemmKernels.packB(transB, b, bOff, ldb, p0, kc, j0, nc, jp0, jp1, bp, p0 * ncPad);
+                }
+            });
+
+            // Stage 2: (row block, column chunk) items; chunk the columns only when rows are too few.
+            int chunks = threads == 1 ? 1 : Math.min(panels, ceilDiv(4 * threads, mBlocks));
+            final int panelsPerChunk = ceilDiv(panels, chunks);
+            final int nChunks = ceilDiv(panels, panelsPerChunk);
+            GemmThreads.parallelFor(mBlocks * nChunks, threads, item -> {
+                int ib = item / nChunks, ch = item % nChunks;
+                int i0 = ib * mcMax, mc = Math.min(mcMax, m - i0);
+                int jp0 = ch * panelsPerChunk, jp1 = Math.min(panels, jp0 + panelsPerChunk);
+                Scratch s = SCRATCH.get();
+                double[] ap = s.a(roundUp(mcMax, MR) * kcMax);
+                double[] tile = s.tile;
+                for (int p0 = 0; p0 < k; p0 += kcMax) {
+                    int kc = Math.min(kcMax, k - p0);
+                    GemmKernels.packA(transA, a, aOff, lda, i0, mc, p0, kc, alpha, ap);
+                    double bt = p0 == 0 ? beta : 1.0;
+                    int bBase = p0 * ncPad;
+                    for (int jp = jp0; jp < jp1; jp++) {
+                        int jj = jp * NR, nr = Math.min(NR, nc - jj);
+                        double[] bsrc = bp;
+                        int bi = bBase + jj * kc, bs = NR;
+                        if (directB) {
+                            if (nr == NR) {
+                                bsrc = b;
+                                bi = bOff + p0 * ldb + j0 + jj;
+                                bs = ldb;
+                            } else {
+                                // The partial last panel is packed (reading a full width would overrun B).
+                                bsrc = s.edge(kc * NR);
+                                GemmKernels.packB(false, b, bOff, ldb, p0, kc, j0, nc, jp, jp + 1, bsrc, -jj * kc);
+                                bi = 0;
+                            }
+                        }
+                        int ci = cOff + i0 * ldc + j0 + jj;
+                        for (int ir = 0; ir < mc; ir += MR, ci += MR * ldc) {
+                            GemmKernels.tile(kc, ap, ir * kc, bsrc, bi, bs, c, ci, ldc, Math.min(MR, mc - ir), nr, bt, tile);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ small cases
+
+    /** Unblocked loops for tiny problems. */
+    private static void plain(boolean transA, boolean transB, int m, int n, int k,
+                              double alpha, double[] a, int aOff, int lda,
+                              double[] b, int bOff, int ldb,
+                              double beta, double[] c, int cOff, int ldc) {
+        int ai = transA ? 1 : lda, ap = transA ? lda : 1;   // op(A)(i, p) = a[aOff + i*ai + p*ap]
+        if (!transB) {
+            // Rows of op(B) are contiguous: C(i, :) = beta * C(i, :) + sum_p alpha * op(A)(i, p) * B(p, :).
+            scale(m, n, beta, c, cOff, ldc);
+            for (int i = 0; i < m; i++) {
+                int cRow = cOff + i * ldc;
+                for (int p = 0, x = aOff + i * ai, y = bOff; p < k; p++, x += ap, y += ldb) {
+                    double s = alpha * a[x];
+                    for (int j = 0; j < n; j++) c[cRow + j] += s * b[y + j];
+                }
+            }
+            return;
+        }
+        // Columns of op(B) are contiguous: dot products.
+        for (int i = 0; i < m; i++) {
+            int aRow = aOff + i * ai, cRow = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0, x = aRow, y = bOff + j * ldb; p < k; p++, x += ap, y++) {
+                    s += a[x] * b[y];
+                }
+                c[cRow + j] = beta == 0 ? alpha * s : alpha * s + beta * c[cRow + j];
+            }
+        }
+    }
+
+    /** C = beta * C (beta == 0 clears C, NaNs included). */
+    private static void scale(int m, int n, double beta, double[] c, int cOff, int ldc) {
+        if (beta == 1.0) return;
+        for (int i = 0; i < m; i++) {
+            int o = cOff + i * ldc;
+            if (beta == 0) Arrays.fill(c, o, o + n, 0.0);
+            else for (int j = 0; j < n; j++) c[o + j] *= beta;
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return ceilDiv(x, multiple) * multiple;
     }
 }

@@ -1,25 +1,25 @@
 package dev.verity.tensor;
 
-/** Plain double-precision evaluation of {@link Ops}: every result is a new tensor. */
+/** Plain double-precision evaluation of {@link Ops}: every result is a new tensor (reshape shares data). */
 public final class TensorOps implements Ops<Tensor> {
     public static final TensorOps INSTANCE = new TensorOps();
     private TensorOps() {}
 
     @Override public Tensor constant(Tensor value) { return value; }
-    @Override public Tensor linear(Tensor x, Tensor weight, Tensor bias) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, ConvGeometry geometry) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor maxPool2d(Tensor x, PoolGeometry geometry) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor avgPool2d(Tensor x, PoolGeometry geometry) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor pad(Tensor x, int[] pads, double value) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor add(Tensor a, Tensor b) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor sub(Tensor a, Tensor b) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor mul(Tensor a, Tensor b) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor div(Tensor a, Tensor b) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor relu(Tensor x) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor leakyRelu(Tensor x, double alpha) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor sigmoid(Tensor x) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor tanh(Tensor x) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor reshape(Tensor x, int... shape) { throw new UnsupportedOperationException("TODO"); }
-    @Override public Tensor transpose(Tensor x, int... perm) { throw new UnsupportedOperationException("TODO"); }
     @Override public Tensor value(Tensor x) { return x; }
+    @Override public Tensor linear(Tensor x, Tensor weight, Tensor bias) { return x.linear(weight, bias); }
+    @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, ConvGeometry geometry) { return x.conv2d(weight, bias, geometry); }
+    @Override public Tensor maxPool2d(Tensor x, PoolGeometry geometry) { return x.maxPool2d(geometry); }
+    @Override public Tensor avgPool2d(Tensor x, PoolGeometry geometry) { return x.avgPool2d(geometry); }
+    @Override public Tensor pad(Tensor x, int[] pads, double value) { return x.pad(pads, value); }
+    @Override public Tensor add(Tensor a, Tensor b) { return a.add(b); }
+    @Override public Tensor sub(Tensor a, Tensor b) { return a.sub(b); }
+    @Override public Tensor mul(Tensor a, Tensor b) { return a.mul(b); }
+    @Override public Tensor div(Tensor a, Tensor b) { return a.div(b); }
+    @Override public Tensor relu(Tensor x) { return x.relu(); }
+    @Override public Tensor leakyRelu(Tensor x, double alpha) { return x.leakyRelu(alpha); }
+    @Override public Tensor sigmoid(Tensor x) { return x.sigmoid(); }
+    @Override public Tensor tanh(Tensor x) { return x.tanh(); }
+    @Override public Tensor reshape(Tensor x, int... shape) { return x.reshape(shape); }
+    @Override public Tensor transpose(Tensor x, int... perm) { return x.transpose(perm); }
 }

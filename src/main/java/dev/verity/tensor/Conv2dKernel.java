@@ -1,0 +1,205 @@
+package dev.verity.tensor;
+
+import java.util.Arrays;
+
+/**
+ * 2-D convolution over NCHW data by im2col + {@link Gemm}, and its two vector-Jacobian products.
+ *
+ * <p>Per sample, the input is unfolded into {@code col [C*kH*kW, OH*OW]} (row = (channel, ky, kx),
+ * column = output position, zeros where the window reads padding). A group's rows are contiguous,
+ * so group g is one GEMM {@code W_g [O/g, Cg*kH*kW] x col_g -> out_g [O/g, OH*OW]} written straight
+ * into the NCHW output. A 1x1 kernel with unit stride and no padding skips the unfolding: the
+ * sample itself is already its col matrix. Samples are processed in parallel chunks when the
+ * batch is large, each chunk owning one col buffer.
+ */
+final class Conv2dKernel {
+    private Conv2dKernel() {}
+
+    /** Every size the kernels need, checked once. */
+    record Dims(int batch, int c, int h, int w, int o, int cg, int og, int kh, int kw, int oh, int ow, ConvGeometry g) {
+        static Dims of(int[] x, int[] weight, ConvGeometry g) {
+            if (x.length != 4) throw new IllegalArgumentException("conv2d expects input [B, C, H, W], got " + Arrays.toString(x));
+            if (weight.length != 4) throw new IllegalArgumentException("conv2d expects weight [O, C/groups, kH, kW], got " + Arrays.toString(weight));
+            int groups = g.groups();
+            if (x[1] != weight[1] * groups || weight[0] % groups != 0)
+                throw new IllegalArgumentException("conv2d of input " + Arrays.toString(x) + " with weight " + Arrays.toString(weight) + " and " + groups + " groups");
+            int oh = g.outH(x[2], weight[2]), ow = g.outW(x[3], weight[3]);
+            if (oh < 1 || ow < 1) throw new IllegalArgumentException("conv2d output would be empty for input " + Arrays.toString(x) + " and " + g);
+            return new Dims(x[0], x[1], x[2], x[3], weight[0], weight[1], weight[0] / groups, weight[2], weight[3], oh, ow, g);
+        }
+        int ckk() { return cg * kh * kw; }          // GEMM inner size per group
+        int rows() { return c * kh * kw; }          // col rows over all groups
+        int ohw() { return oh * ow; }
+        int inSize() { return c * h * w; }
+        int outSize() { return o * oh * ow; }
+        boolean direct() {
+            return kh == 1 && kw == 1 && g.strideH() == 1 && g.strideW() == 1
+                    && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
+        }
+        long flopsPerSample() { return (long) o * ckk() * ohw(); }
+        int[] outShape() { return new int[] {batch, o, oh, ow}; }
+    }
+
+    static Tensor forward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
+        Dims d = Dims.of(x.shape(), weight.shape(), g);
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != d.o()))
+            throw new IllegalArgumentException("conv2d bias must be [" + d.o() + "], got " + Arrays.toString(bias.shape()));
+        double[] xd = x.data(), wd = weight.data(), out = new double[d.batch() * d.outSize()];
+        double[] bd = bias == null ? null : bias.data();
+        int ohw = d.ohw(), ckk = d.ckk(), og = d.og();
+        int chunks = Parallel.chunks(d.batch(), d.flopsPerSample());
+        Parallel.forRange(d.batch(), chunks, (chunk, from, to) -> {
+            double[] col = d.direct() ? null : new double[d.rows() * ohw];
+            for (int s = from; s < to; s++) {
+                double[] src = xd;
+                int srcOff = s * d.inSize();
+                if (!d.direct()) {
+                    im2col(xd, srcOff, d, col);
+                    src = col;
+                    srcOff = 0;
+                }
+                int oBase = s * d.outSize();
+                if (bd != null)
+                    for (int oc = 0; oc < d.o(); oc++) Arrays.fill(out, oBase + oc * ohw, oBase + (oc + 1) * ohw, bd[oc]);
+                for (int grp = 0; grp < g.groups(); grp++)
+                    Gemm.gemm(false, false, og, ohw, ckk, 1.0, wd, grp * og * ckk, ckk,
+                            src, srcOff + grp * ckk * ohw, ohw, bd == null ? 0.0 : 1.0, out, oBase + grp * og * ohw, ohw);
+            }
+        });
+        return new Tensor(out, d.outShape());
+    }
+
+    /**
+     * The adjoint of {@code x -> conv2d(x, weight, null)}: for {@code gy [B, O, OH, OW]} the input
+     * gradient {@code [B, C, H, W]} ({@code inShape}). Per sample and group one GEMM
+     * {@code W_g^T gy_g -> col_g}, then col2im adds the columns back onto the image.
+     */
+    static Tensor backwardInput(Tensor gy, Tensor weight, int[] inShape, ConvGeometry g) {
+        Dims d = Dims.of(inShape, weight.shape(), g);
+        checkOutput(gy, d);
+        double[] wd = weight.data(), gd = gy.data(), gx = new double[d.batch() * d.inSize()];
+        int ohw = d.ohw(), ckk = d.ckk(), og = d.og();
+        Parallel.forRange(d.batch(), Parallel.chunks(d.batch(), d.flopsPerSample()), (chunk, from, to) -> {
+            // In the direct case the col gradient is the input gradient of the sample itself.
+            double[] gcol = d.direct() ? null : new double[d.rows() * ohw];
+            for (int s = from; s < to; s++) {
+                double[] dst = d.direct() ? gx : gcol;
+                int dstOff = d.direct() ? s * d.inSize() : 0;
+                for (int grp = 0; grp < g.groups(); grp++)
+                    Gemm.gemm(true, false, ckk, ohw, og, 1.0, wd, grp * og * ckk, ckk,
+                            gd, s * d.outSize() + grp * og * ohw, ohw, 0.0, dst, dstOff + grp * ckk * ohw, ohw);
+                if (!d.direct()) col2im(gcol, d, gx, s * d.inSize());
+            }
+        });
+        return new Tensor(gx, inShape);
+    }
+
+    /**
+     * The weight gradient {@code sum over samples of gy_g col_g^T}; each parallel chunk accumulates
+     * its samples into its own buffer (GEMM with beta 1) and the buffers are added at the end.
+     */
+    static Tensor backwardWeight(Tensor x, Tensor gy, int[] weightShape, ConvGeometry g) {
+        Dims d = Dims.of(x.shape(), weightShape, g);
+        checkOutput(gy, d);
+        double[] xd = x.data(), gd = gy.data();
+        int ohw = d.ohw(), ckk = d.ckk(), og = d.og(), size = d.o() * ckk;
+        int chunks = Parallel.chunks(d.batch(), d.flopsPerSample());
+        double[][] parts = new double[chunks][];
+        Parallel.forRange(d.batch(), chunks, (chunk, from, to) -> {
+            double[] col = d.direct() ? null : new double[d.rows() * ohw];
+            double[] gw = new double[size];
+            for (int s = from; s < to; s++) {
+                double[] src = xd;
+                int srcOff = s * d.inSize();
+                if (!d.direct()) {
+                    im2col(xd, srcOff, d, col);
+                    src = col;
+                    srcOff = 0;
+                }
+                for (int grp = 0; grp < g.groups(); grp++)
+                    Gemm.gemm(false, true, og, ckk, ohw, 1.0, gd, s * d.outSize() + grp * og * ohw, ohw,
+                            src, srcOff + grp * ckk * ohw, ohw, 1.0, gw, grp * og * ckk, ckk);
+            }
+            parts[chunk] = gw;
+        });
+        double[] sum = parts[0];
+        for (int c = 1; c < chunks; c++) for (int i = 0; i < size; i++) sum[i] += parts[c][i];
+        return new Tensor(sum, weightShape);
+    }
+
+    /** The bias gradient: {@code gy} summed over samples and positions, per output channel. */
+    static Tensor backwardBias(Tensor gy) {
+        int batch = gy.dim(0), o = gy.dim(1), ohw = gy.dim(2) * gy.dim(3);
+        double[] gd = gy.data(), gb = new double[o];
+        for (int s = 0; s < batch; s++)
+            for (int oc = 0; oc < o; oc++) {
+                int base = (s * o + oc) * ohw;
+                double acc = 0;
+                for (int p = 0; p < ohw; p++) acc += gd[base + p];
+                gb[oc] += acc;
+            }
+        return new Tensor(gb, o);
+    }
+
+    private static void checkOutput(Tensor gy, Dims d) {
+        if (!Arrays.equals(gy.shape(), d.outShape()))
+            throw new IllegalArgumentException("conv2d output gradient " + Arrays.toString(gy.shape()) + ", expected " + Arrays.toString(d.outShape()));
+    }
+
+    /** First output column whose input column {@code ow*stride - pad + offset} is >= 0. */
+    private static int firstValid(int pad, int offset, int stride) {
+        return Math.max(0, Math.ceilDiv(pad - offset, stride));
+    }
+
+    /** One past the last output column whose input column is < {@code in}, clamped to [lo, out]. */
+    private static int endValid(int in, int pad, int offset, int stride, int lo, int out) {
+        return Math.max(lo, Math.min(out, Math.floorDiv(in - 1 + pad - offset, stride) + 1));
+    }
+
+    /** Unfolds sample {@code x[xOff ..]} into {@code col [C*kH*kW, OH*OW]} (every cell written). */
+    static void im2col(double[] x, int xOff, Dims d, double[] col) {
+        ConvGeometry g = d.g();
+        int sh = g.strideH(), sw = g.strideW(), ow = d.ow(), oh = d.oh(), h = d.h(), w = d.w();
+        for (int c = 0; c < d.c(); c++)
+            for (int i = 0; i < d.kh(); i++)
+                for (int j = 0; j < d.kw(); j++) {
+                    int rowOff = ((c * d.kh() + i) * d.kw() + j) * d.ohw();
+                    int dx = j * g.dilationW();
+                    int lo = firstValid(g.padLeft(), dx, sw), hi = endValid(w, g.padLeft(), dx, sw, lo, ow);
+                    int iw0 = dx - g.padLeft();
+                    for (int y = 0; y < oh; y++) {
+                        int dst = rowOff + y * ow;
+                        int ih = y * sh - g.padTop() + i * g.dilationH();
+                        if (ih < 0 || ih >= h || lo >= hi) {
+                            Arrays.fill(col, dst, dst + ow, 0.0);
+                            continue;
+                        }
+                        int src = xOff + (c * h + ih) * w + iw0;
+                        Arrays.fill(col, dst, dst + lo, 0.0);
+                        if (sw == 1) System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                        else for (int q = lo; q < hi; q++) col[dst + q] = x[src + q * sw];
+                        Arrays.fill(col, dst + hi, dst + ow, 0.0);
+                    }
+                }
+    }
+
+    /** Adjoint of {@link #im2col}: adds every col cell into the input cell it was read from. */
+    static void col2im(double[] col, Dims d, double[] gx, int xOff) {
+        ConvGeometry g = d.g();
+        int sh = g.strideH(), sw = g.strideW(), ow = d.ow(), oh = d.oh(), h = d.h(), w = d.w();
+        for (int c = 0; c < d.c(); c++)
+            for (int i = 0; i < d.kh(); i++)
+                for (int j = 0; j < d.kw(); j++) {
+                    int rowOff = ((c * d.kh() + i) * d.kw() + j) * d.ohw();
+                    int dx = j * g.dilationW();
+                    int lo = firstValid(g.padLeft(), dx, sw), hi = endValid(w, g.padLeft(), dx, sw, lo, ow);
+                    int iw0 = dx - g.padLeft();
+                    for (int y = 0; y < oh; y++) {
+                        int ih = y * sh - g.padTop() + i * g.dilationH();
+                        if (ih < 0 || ih >= h) continue;
+                        int src = rowOff + y * ow, dst = xOff + (c * h + ih) * w + iw0;
+                        for (int q = lo; q < hi; q++) gx[dst + q * sw] += col[src + q];
+                    }
+                }
+    }
+}

@@ -1,0 +1,294 @@
+package dev.verity.tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reverse-mode automatic differentiation. A tape records every operation whose result depends on a
+ * {@link #variable}; {@link #backward} then walks the record in reverse and fills {@link Var#grad()}.
+ * Operations on constants only are evaluated but not recorded, so a forward pass through frozen
+ * weights costs nothing extra for the weights.
+ *
+ * <p>Use one tape per computation (one forward pass and one backward); it is not thread-safe and
+ * holds no global state. Through {@link Ops} the same network code that evaluates tensors builds
+ * the tape (weights enter as constants); the extra methods here cover what attacks and training
+ * need (trainable weights as vars, losses, reductions).
+ *
+ * <p>Conventions at kinks: relu passes no gradient at 0; max pooling and element-wise max/min send
+ * it to the first winner; clamp passes it on the closed interval {@code [lo, hi]}.
+ */
+public final class Tape implements Ops<Var> {
+
+    /** Propagates a var's gradient to its inputs (by {@link Var#accumulate}); must not modify {@code g}. */
+    @FunctionalInterface
+    interface Backward {
+        void apply(Tensor g);
+    }
+
+    /** Recorded vars in creation order, which is a topological order. */
+    private final List<Var> nodes = new ArrayList<>();
+    private final List<Var> variables = new ArrayList<>();
+    private boolean backwardDone;
+
+    // ---- Leaves -----------------------------------------------------------------------------------
+
+    /** A leaf that wants a gradient. The tensor is wrapped, not copied: do not modify it while the tape is used. */
+    public Var variable(Tensor value) {
+        Var v = new Var(this, value, true, null);
+        variables.add(v);
+        return v;
+    }
+
+    /** A leaf without gradient (inputs of an attack's loss that are fixed, frozen weights). */
+    @Override public Var constant(Tensor value) { return new Var(this, value, false, null); }
+
+    @Override public Tensor value(Var x) { return x.value(); }
+
+    /** Records an operation's result; without a gradient-carrying input it is a plain constant. */
+    private Var record(Tensor value, Backward backward, Var... inputs) {
+        boolean needs = false;
+        for (Var in : inputs) {
+            if (in == null) continue;
+            if (in.tape() != this) throw new IllegalArgumentException("var from another tape");
+            needs |= in.requiresGrad();
+        }
+        if (!needs) return new Var(this, value, false, null);
+        Var v = new Var(this, value, true, backward);
+        nodes.add(v);
+        return v;
+    }
+
+    private static boolean wants(Var v) { return v != null && v.requiresGrad(); }
+
+    // ---- Backward ---------------------------------------------------------------------------------
+
+    /**
+     * Back-propagates from {@code scalar} (a one-element var, e.g. a loss): afterwards every var that
+     * requires a gradient holds {@code d scalar / d var}. Call at most once per tape.
+     */
+    public void backward(Var scalar) {
+        if (scalar.tape() != this) throw new IllegalArgumentException("var from another tape");
+        if (scalar.value().size() != 1)
+            throw new IllegalArgumentException("backward from a var of shape " + Arrays.toString(scalar.shape()) + "; it needs a single value");
+        if (backwardDone) throw new IllegalStateException("backward already ran on this tape; record a new one");
+        backwardDone = true;
+        if (!scalar.requiresGrad()) return;
+        scalar.accumulate(Tensor.full(1.0, scalar.shape()));
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Var v = nodes.get(i);
+            Tensor g = v.pendingGrad();
+            if (g != null) v.backward.apply(g);
+        }
+        for (Var v : variables) v.ownGrad();
+    }
+
+    // ---- Linear algebra ---------------------------------------------------------------------------
+
+    /** {@code a [m, k] x b [k, n]}. */
+    public Var matmul(Var a, Var b) {
+        Tensor av = a.value(), bv = b.value();
+        return record(av.matmul(bv), g -> {
+            if (a.requiresGrad()) a.accumulate(g.matmulTransB(bv));
+            if (b.requiresGrad()) b.accumulate(av.matmulTransA(g));
+        }, a, b);
+    }
+
+    @Override public Var linear(Var x, Tensor weight, Tensor bias) {
+        return linear(x, constant(weight), bias == null ? null : constant(bias));
+    }
+
+    /** {@code x [..., in] -> x W^T + b} with trainable {@code w [out, in]} and {@code b [out]} (b may be null). */
+    public Var linear(Var x, Var w, Var b) {
+        Tensor xv = x.value(), wv = w.value();
+        Tensor y = xv.linear(wv, b == null ? null : b.value()); // validates the shapes
+        int in = wv.dim(1), out = wv.dim(0);
+        return record(y, g -> {
+            Tensor g2 = g.reshape(-1, out);
+            if (x.requiresGrad()) x.accumulate(g2.matmul(wv).reshape(xv.shape()));
+            if (w.requiresGrad()) w.accumulate(g2.matmulTransA(xv.reshape(-1, in)));
+            if (wants(b)) b.accumulate(g2.sum(0, false));
+        }, x, w, b);
+    }
+
+    @Override public Var conv2d(Var x, Tensor weight, Tensor bias, ConvGeometry geometry) {
+        return conv2d(x, constant(weight), bias == null ? null : constant(bias), geometry);
+    }
+
+    /** Convolution with trainable {@code w [O, C/groups, kH, kW]} and {@code b [O]} (b may be null). */
+    public Var conv2d(Var x, Var w, Var b, ConvGeometry geometry) {
+        Tensor xv = x.value(), wv = w.value();
+        return record(xv.conv2d(wv, b == null ? null : b.value(), geometry), g -> {
+            if (x.requiresGrad()) x.accumulate(Conv2dKernel.backwardInput(g, wv, xv.shape(), geometry));
+            if (w.requiresGrad()) w.accumulate(Conv2dKernel.backwardWeight(xv, g, wv.shape(), geometry));
+            if (wants(b)) b.accumulate(Conv2dKernel.backwardBias(g));
+        }, x, w, b);
+    }
+
+    // ---- Pooling and layout -----------------------------------------------------------------------
+
+    @Override public Var maxPool2d(Var x, PoolGeometry geometry) {
+        int[] inShape = x.shape();
+        int[] out = PoolKernel.Dims.of(inShape, geometry).outShape();
+        int[] argmax = new int[Math.toIntExact(Tensor.numel(out))];
+        Tensor y = PoolKernel.max(x.value(), geometry, argmax);
+        return record(y, g -> x.accumulate(PoolKernel.maxBackward(g, argmax, inShape)), x);
+    }
+
+    @Override public Var avgPool2d(Var x, PoolGeometry geometry) {
+        int[] inShape = x.shape();
+        return record(x.value().avgPool2d(geometry), g -> x.accumulate(PoolKernel.avgAdjoint(g, inShape, geometry)), x);
+    }
+
+    @Override public Var pad(Var x, int[] pads, double value) {
+        int[] inShape = x.shape(), p = pads.clone();
+        return record(x.value().pad(p, value), g -> x.accumulate(Layout.crop(g, inShape, p)), x);
+    }
+
+    @Override public Var reshape(Var x, int... shape) {
+        int[] inShape = x.shape();
+        return record(x.value().reshape(shape), g -> x.accumulate(g.reshape(inShape)), x);
+    }
+
+    /** Everything after the batch axis in one: {@code [B, ...] -> [B, n]}. */
+    public Var flatten(Var x) {
+        int[] inShape = x.shape();
+        return record(x.value().flatten(), g -> x.accumulate(g.reshape(inShape)), x);
+    }
+
+    @Override public Var transpose(Var x, int... perm) {
+        int[] inverse = Layout.inversePerm(Layout.checkPerm(perm.clone(), x.value().rank()));
+        return record(x.value().transpose(perm), g -> x.accumulate(g.transpose(inverse)), x);
+    }
+
+    // ---- Element-wise binary (broadcasting; gradients summed back over broadcast axes) -------------
+
+    @Override public Var add(Var a, Var b) {
+        int[] as = a.shape(), bs = b.shape();
+        return record(a.value().add(b.value()), g -> {
+            if (a.requiresGrad()) a.accumulate(Broadcast.reduceTo(g, as));
+            if (b.requiresGrad()) b.accumulate(Broadcast.reduceTo(g, bs));
+        }, a, b);
+    }
+
+    @Override public Var sub(Var a, Var b) {
+        int[] as = a.shape(), bs = b.shape();
+        return record(a.value().sub(b.value()), g -> {
+            if (a.requiresGrad()) a.accumulate(Broadcast.reduceTo(g, as));
+            if (b.requiresGrad()) b.accumulate(Broadcast.reduceTo(g, bs).neg());
+        }, a, b);
+    }
+
+    @Override public Var mul(Var a, Var b) {
+        Tensor av = a.value(), bv = b.value();
+        return record(av.mul(bv), g -> {
+            if (a.requiresGrad()) a.accumulate(Broadcast.reduceTo(g.mul(bv), av.shape()));
+            if (b.requiresGrad()) b.accumulate(Broadcast.reduceTo(g.mul(av), bv.shape()));
+        }, a, b);
+    }
+
+    @Override public Var div(Var a, Var b) {
+        Tensor av = a.value(), bv = b.value(), y = av.div(bv);
+        return record(y, g -> {
+            if (a.requiresGrad()) a.accumulate(Broadcast.reduceTo(g.div(bv), av.shape()));
+            // d(a/b)/db = -(a/b)/b = -y/b
+            if (b.requiresGrad()) b.accumulate(Broadcast.reduceTo(g.mul(y).div(bv).neg(), bv.shape()));
+        }, a, b);
+    }
+
+    /** Element-wise maximum (broadcast); on ties the gradient goes to {@code a}. */
+    public Var max(Var a, Var b) { return select(a, b, true); }
+
+    /** Element-wise minimum (broadcast); on ties the gradient goes to {@code a}. */
+    public Var min(Var a, Var b) { return select(a, b, false); }
+
+    private Var select(Var a, Var b, boolean max) {
+        Tensor av = a.value(), bv = b.value();
+        Tensor y = max ? av.max(bv) : av.min(bv);
+        return record(y, g -> {
+            int[] s = y.shape();
+            double[] ea = Broadcast.expand(av, s).data(), eb = Broadcast.expand(bv, s).data();
+            if (a.requiresGrad())
+                a.accumulate(Broadcast.reduceTo(new Tensor(Elementwise.selectBackward(g.data(), ea, eb, max, true), s), av.shape()));
+            if (b.requiresGrad())
+                b.accumulate(Broadcast.reduceTo(new Tensor(Elementwise.selectBackward(g.data(), eb, ea, max, false), s), bv.shape()));
+        }, a, b);
+    }
+
+    // ---- Element-wise unary -----------------------------------------------------------------------
+
+    public Var neg(Var x) { return scale(x, -1.0); }
+
+    public Var scale(Var x, double s) {
+        return record(x.value().scale(s), g -> x.accumulate(g.scale(s)), x);
+    }
+
+    @Override public Var relu(Var x) {
+        Tensor xv = x.value();
+        return record(xv.relu(), g -> x.accumulate(new Tensor(Elementwise.reluBackward(g.data(), xv.data()), xv.shape())), x);
+    }
+
+    @Override public Var leakyRelu(Var x, double alpha) {
+        Tensor xv = x.value();
+        return record(xv.leakyRelu(alpha), g -> x.accumulate(new Tensor(Elementwise.leakyReluBackward(g.data(), xv.data(), alpha), xv.shape())), x);
+    }
+
+    @Override public Var sigmoid(Var x) {
+        Tensor y = x.value().sigmoid();
+        return record(y, g -> x.accumulate(new Tensor(Elementwise.sigmoidBackward(g.data(), y.data()), y.shape())), x);
+    }
+
+    @Override public Var tanh(Var x) {
+        Tensor y = x.value().tanh();
+        return record(y, g -> x.accumulate(new Tensor(Elementwise.tanhBackward(g.data(), y.data()), y.shape())), x);
+    }
+
+    /** Clips into {@code [lo, hi]}; the gradient passes where {@code lo <= x <= hi}. */
+    public Var clamp(Var x, double lo, double hi) {
+        Tensor xv = x.value();
+        return record(xv.clamp(lo, hi), g -> x.accumulate(new Tensor(Elementwise.clampBackward(g.data(), xv.data(), lo, hi), xv.shape())), x);
+    }
+
+    // ---- Reductions, softmax, loss ----------------------------------------------------------------
+
+    public Var sum(Var x, int axis, boolean keepDims) {
+        int[] inShape = x.shape();
+        return record(x.value().sum(axis, keepDims), g -> x.accumulate(Reduce.sumBackward(g, inShape, axis, 1.0)), x);
+    }
+
+    public Var mean(Var x, int axis, boolean keepDims) {
+        int[] inShape = x.shape();
+        double f = 1.0 / Reduce.Split.of(inShape, axis).n();
+        return record(x.value().mean(axis, keepDims), g -> x.accumulate(Reduce.sumBackward(g, inShape, axis, f)), x);
+    }
+
+    /** Sum of all values (rank 0). */
+    public Var sum(Var x) {
+        int[] inShape = x.shape();
+        return record(x.value().sum(), g -> x.accumulate(Tensor.full(g.item(), inShape)), x);
+    }
+
+    /** Mean of all values (rank 0). */
+    public Var mean(Var x) {
+        int[] inShape = x.shape();
+        double f = 1.0 / x.value().size();
+        return record(x.value().mean(), g -> x.accumulate(Tensor.full(g.item() * f, inShape)), x);
+    }
+
+    public Var softmax(Var x, int axis) {
+        Tensor y = x.value().softmax(axis);
+        return record(y, g -> x.accumulate(Reduce.softmaxBackward(g, y, axis, false)), x);
+    }
+
+    public Var logSoftmax(Var x, int axis) {
+        Tensor y = x.value().logSoftmax(axis);
+        return record(y, g -> x.accumulate(Reduce.softmaxBackward(g, y, axis, true)), x);
+    }
+
+    /** Mean cross-entropy of logits {@code [B, K]} against class labels (rank 0). */
+    public Var crossEntropy(Var logits, int[] labels) {
+        Tensor lv = logits.value();
+        int[] l = labels.clone();
+        return record(lv.crossEntropy(l), g -> logits.accumulate(Reduce.crossEntropyBackward(g.item(), lv, l)), logits);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.verity.cli;
+
+import dev.verity.model.Forward;
+import dev.verity.model.Network;
+import dev.verity.onnx.OnnxImporter;
+import dev.verity.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The CLI's contract: outputs, the `accuracy` last line, exit status 0 / 2 and messages that name the problem. */
+class CliTest {
+    record Result(int status, String out, String err) {
+        String lastLine() {
+            String[] lines = out.strip().split("\n");
+            return lines[lines.length - 1];
+        }
+    }
+
+    static Result cli(String... args) {
+        CommandLine cl = Main.newCommandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int status = cl.execute(args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    static Path shared() {
+        String p = System.getProperty("verity.shared");
+        assumeTrue(p != null && Files.isDirectory(Path.of(p)), "../shared not present");
+        return Path.of(p);
+    }
+
+    static Path mnist256x2() {
+        return shared().resolve("benchmarks/vnncomp2021/mnistfc/mnist-net_256x2.onnx");
+    }
+
+    @Test
+    void helpAndNoArguments() {
+        assertEquals(0, cli("--help").status());
+        Result r = cli("info", "--help");
+        assertEquals(0, r.status());
+        assertTrue(r.out().contains("MODEL"), r.out());
+    }
+
+    @Test
+    void infoCountsLayersParametersAndRelus() {
+        Result r = cli("info", mnist256x2().toString());
+        assertEquals(0, r.status(), r.err());
+        // 784*256+256 + 256*256+256 + 256*10+10 parameters, 2x256 ReLUs
+        assertTrue(r.lastLine().contains(String.format(Locale.ROOT, "%,d parameters", 784 * 256 + 256 + 256 * 256 + 256 + 2570)), r.out());
+        assertTrue(r.lastLine().contains("512 ReLUs"), r.out());
+        Result j = cli("info", mnist256x2().toString(), "--json");
+        assertEquals(0, j.status());
+        assertTrue(j.out().contains("\"relus\" : 512"), j.out());
+    }
+
+    @Test
+    void runMatchesTheForwardPassForJsonAndCsvInput(@TempDir Path dir) throws Exception {
+        Network net = OnnxImporter.load(mnist256x2());
+        double[] x = new double[784];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17.0;
+        double[] expected = Forward.evaluate(net, new Tensor(x.clone(), net.inputShape().dims())).data();
+        Path json = dir.resolve("x.json");
+        Files.writeString(json, Arrays.toString(x));
+        Path csv = dir.resolve("x.csv");
+        Files.writeString(csv, Arrays.stream(x).mapToObj(Double::toString).collect(Collectors.joining(",")) + "\n");
+        for (Path input : new Path[] {json, csv}) {
+            Result r = cli("run", mnist256x2().toString(), "--input", input.toString());
+            assertEquals(0, r.status(), r.err());
+            for (int i = 0; i < expected.length; i++) assertTrue(r.out().contains("y[" + i + "] = " + expected[i]), r.out());
+        }
+        Result f32 = cli("run", mnist256x2().toString(), "--input", json.toString(), "--float32", "--json");
+        assertEquals(0, f32.status(), f32.err());
+        assertTrue(f32.out().contains("\"precision\" : \"float32\""), f32.out());
+    }
+
+    @Test
+    void badInputExitsWithStatus2AndSaysWhy(@TempDir Path dir) throws Exception {
+        Result missing = cli("info", dir.resolve("nope.onnx").toString());
+        assertEquals(2, missing.status());
+        assertTrue(missing.err().contains("nope.onnx"), missing.err());
+
+        Path garbage = dir.resolve("garbage.onnx");
+        Files.write(garbage, new byte[] {1, 2, 3, 4, 5, 6, 7});
+        Result corrupt = cli("info", garbage.toString());
+        assertEquals(2, corrupt.status(), corrupt.err());
+        assertTrue(corrupt.err().contains("garbage.onnx"), corrupt.err());
+
+        Path shortInput = dir.resolve("short.json");
+        Files.writeString(shortInput, "[1, 2, 3]");
+        Result wrongCount = cli("run", mnist256x2().toString(), "--input", shortInput.toString());
+        assertEquals(2, wrongCount.status());
+        assertTrue(wrongCount.err().contains("784"), wrongCount.err());
+
+        assertEquals(2, cli("info").status());
+        assertEquals(2, cli("no-such-command").status());
+        assertEquals(2, cli("accuracy", mnist256x2().toString(), "--data", dir.toString()).status());
+    }
+
+    @Test
+    void accuracyOnTheEranCsvEndsWithTheContractLine() {
+        Result r = cli("accuracy", mnist256x2().toString(), "--data",
+                shared().resolve("benchmarks/eran-data/mnist_test.csv").toString(), "--limit", "50");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.lastLine().matches("accuracy \\d\\.\\d{4} \\(\\d+/50\\)"), r.lastLine());
+    }
+
+    @Test
+    void demoRunsOnTheBundledExample() {
+        Result r = cli("demo", "--samples", "50");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("prop_0_0.03.vnnlib"), r.out());
+        assertTrue(r.out().contains("prop_0_0.05.vnnlib"), r.out());
+    }
+}
