@@ -30,7 +30,7 @@ public final class Gemm {
     /** B micro-panels packed per parallel work item. */
     static final int B_PACK_GROUP = 8;
     /** Up to this many rows of C, a non-transposed B is read in place instead of packed. */
-    static final int DIRECT_B_MAX_M = Integer.getInteger("verity.gemm.directb", 2 * MR);
+    static final int DIRECT_B_MAX_M = Integer.getInteger("verity.gemm.directb", 4 * MR);
     /** Max doubles of packed op(B) per column block (bounds the per-thread buffer to 16 MiB). */
     static final int B_PACK_BUDGET = 1 << 21;
     /** Below this many multiply-adds (m*n*k) a plain loop beats packing. */
