@@ -1,13 +1,9 @@
 package dev.verity.data;
 
 import dev.verity.InvalidInputException;
-import java.io.BufferedInputStream;
-import java.io.IOException;
+import dev.verity.io.UserFiles;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /** Opening data files: gzip is recognised by its magic bytes, so a renamed or unrenamed file both work. */
 final class DataFiles {
@@ -17,18 +13,7 @@ final class DataFiles {
 
     /** A buffered stream of the file's content, decompressed if it is gzip. */
     static InputStream open(Path file) {
-        try {
-            InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-            in.mark(2);
-            int b0 = in.read(), b1 = in.read();
-            in.reset();
-            if (b0 == 0x1f && b1 == 0x8b) return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
-            return in;
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(file + ": no such file", e);
-        } catch (IOException e) {
-            throw new InvalidInputException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        return UserFiles.open(file);
     }
 
     static void checkLimit(int limit) {

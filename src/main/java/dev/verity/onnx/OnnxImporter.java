@@ -2,16 +2,12 @@ package dev.verity.onnx;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.verity.InvalidInputException;
+import dev.verity.io.UserFiles;
 import dev.verity.model.Network;
 import dev.verity.onnx.proto.Onnx.ModelProto;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads an ONNX model ({@code .onnx}, or gzip-compressed such as the VNN-COMP 2022 {@code .onnx.gz}
@@ -41,20 +37,8 @@ public final class OnnxImporter {
 
     /** The network in the ONNX file at {@code path} (plain or gzip-compressed). */
     public static Network load(Path path) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(path);
-            if (isGzip(bytes)) {
-                try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
-                    bytes = in.readAllBytes();
-                }
-            }
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException("ONNX model not found: " + path);
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read ONNX model " + path + ": " + e.getMessage(), e);
-        }
-        return parse(bytes, path.toString());
+        if (!Files.isRegularFile(path)) throw new InvalidInputException("ONNX model not found: " + path);
+        return parse(UserFiles.readAllBytes(path), path.toString());
     }
 
     /** The network in serialized ONNX model bytes; {@code source} names them in error messages. */
@@ -70,8 +54,4 @@ public final class OnnxImporter {
         return new GraphImporter(model.getGraph(), source).run();
     }
 
-    private static boolean isGzip(byte[] b) {
-        // A serialized ModelProto starts with a field tag, never with the gzip magic 1f 8b.
-        return b.length >= 2 && (b[0] & 0xFF) == 0x1F && (b[1] & 0xFF) == 0x8B;
-    }
 }

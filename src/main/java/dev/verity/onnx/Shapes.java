@@ -23,16 +23,7 @@ final class Shapes {
 
     /** The multidirectional broadcast of two shapes; throws {@link IllegalArgumentException} if they do not broadcast. */
     static int[] broadcast(int[] a, int[] b) {
-        int r = Math.max(a.length, b.length);
-        int[] out = new int[r];
-        for (int i = 0; i < r; i++) {
-            int da = i < r - a.length ? 1 : a[i - (r - a.length)];
-            int db = i < r - b.length ? 1 : b[i - (r - b.length)];
-            if (da != db && da != 1 && db != 1)
-                throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-            out[i] = da == 1 ? db : da;
-        }
-        return out;
+        return dev.verity.tensor.Tensor.broadcastShape(a, b);
     }
 
     /**

@@ -1,15 +1,9 @@
 package dev.verity.spec;
 
 import dev.verity.InvalidInputException;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
+import dev.verity.io.UserFiles;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Reads VNN-LIB properties (the SMT-LIB subset used by VNN-COMP) into a {@link VnnlibProperty}.
@@ -63,23 +57,7 @@ public final class VnnlibReader {
 
     /** Reads a {@code .vnnlib} file, gzip-compressed or not (recognised by its content, whatever the name). */
     public static VnnlibProperty read(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(file + ": no such file", e);
-        } catch (IOException e) {
-            throw new InvalidInputException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
-            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes), 1 << 16)) {
-                bytes = in.readAllBytes();
-            } catch (ZipException e) {
-                throw new InvalidInputException(file + ": corrupt gzip data: " + e.getMessage(), e);
-            } catch (IOException e) {
-                throw new InvalidInputException(file + ": cannot decompress: " + e.getMessage(), e);
-            }
-        }
+        byte[] bytes = UserFiles.readAllBytes(file);
         return parse(new String(bytes, StandardCharsets.UTF_8), file.toString());
     }
 

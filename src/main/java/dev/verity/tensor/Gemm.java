@@ -11,14 +11,25 @@ import java.util.Arrays;
  * op(A) is m x k, op(B) is k x n, C is m x n; lda/ldb/ldc are row strides of the stored matrices.
  * This is the hot path of every bound method.
  *
- * <p>Implementation: Goto/BLIS-style blocking with the JDK Vector API. op(B) is packed (once per column
- * block of at most {@link #B_PACK_BUDGET} doubles) into micro-panels of {@link GemmKernels#NR} columns;
- * each row block of C (at most {@link #MC} rows) packs alpha * op(A) per k-block of at most {@link #KC}
- * steps into micro-panels of {@link GemmKernels#MR} rows (kept in L2) and runs the register-tiled
- * micro-kernel (8 rows x 3 vectors on AVX-512) over it. All four transpose cases differ only in packing.
- * Large problems split the row blocks (and, for few rows, column chunks) dynamically across
- * {@link GemmThreads#DEFAULT_THREADS} threads; small ones run on the calling thread, tiny ones in a plain loop.
+ * <p>Implementation (JDK Vector API, all four transpose cases; chosen over netlib's VectorBLAS, which
+ * measured about 3x slower single-threaded at 1024^3 and is not multi-threaded):
+ * <ul>
+ *   <li>General case: Goto/BLIS-style blocking. op(B) is packed (per column block of at most
+ *       {@link #B_PACK_BUDGET} doubles) into micro-panels of {@link GemmKernels#NR} columns; each row block
+ *       of C (at most {@link #MC} rows) packs alpha * op(A) per k-block of at most {@link #KC} steps into
+ *       micro-panels of {@link GemmKernels#MR} rows (kept in L2), and the register-tiled micro-kernel
+ *       (8 rows x 3 vectors = 24 FMA accumulators on AVX-512) runs over them; narrower kernels take the
+ *       edges. The transpose cases differ only in packing.</li>
+ *   <li>Few rows ({@code m <= }{@link #DIRECT_B_MAX_M}): a non-transposed B is read in place (no packing);
+ *       a transposed B goes to {@link GemmDot} (dot products of contiguous rows).</li>
+ *   <li>One row or one column: matrix-vector products ({@link GemmGemv}); k below {@link #SMALL_K}:
+ *       outer-product updates ({@link GemmSmallK}).</li>
+ *   <li>Tiny problems (under {@link #SMALL_WORK} multiply-adds): plain loops.</li>
+ * </ul>
+ * From {@link #PARALLEL_WORK} multiply-adds on, the work is split dynamically across
+ * {@link GemmThreads#DEFAULT_THREADS} threads (the caller included; {@code -Dverity.gemm.threads=N}).
  * As in BLAS, beta == 0 overwrites C without reading it, and alpha == 0 or k == 0 only scales C.
+ * The {@code verity.gemm.*} system properties below are tuning knobs read once at class initialization.
  */
 public final class Gemm {
     private Gemm() {}
@@ -31,12 +42,16 @@ public final class Gemm {
     static final int B_PACK_GROUP = 8;
     /** Up to this many rows of C, a non-transposed B is read in place instead of packed. */
     static final int DIRECT_B_MAX_M = Integer.getInteger("verity.gemm.directb", 4 * MR);
+    /** Few rows and a transposed B take dot products along k ({@link GemmDot}) from this k on. */
+    static final int DOT_MIN_K = Integer.getInteger("verity.gemm.dotk", 2 * GemmKernels.L);
+    /** Below this k, C is updated by outer products ({@link GemmSmallK}) instead of packed kernels. */
+    static final int SMALL_K = Integer.getInteger("verity.gemm.smallk", 8);
     /** Max doubles of packed op(B) per column block (bounds the per-thread buffer to 16 MiB). */
     static final int B_PACK_BUDGET = 1 << 21;
     /** Below this many multiply-adds (m*n*k) a plain loop beats packing. */
     static final long SMALL_WORK = Long.getLong("verity.gemm.small", 512);
     /** From this many multiply-adds on, the work is split across threads. */
-    static final long PARALLEL_WORK = Long.getLong("verity.gemm.parallel", 1L << 21);
+    static final long PARALLEL_WORK = Long.getLong("verity.gemm.parallel", 1L << 20);
 
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             double alpha, double[] a, int aOff, int lda,
@@ -55,6 +70,12 @@ public final class Gemm {
     /** Threads a large GEMM uses by default. */
     public static int defaultThreads() {
         return GemmThreads.DEFAULT_THREADS;
+    }
+
+    /** Threads an m x n x k GEMM allowed {@code threads} threads actually runs on. */
+    static int threadsUsed(int m, int n, int k, int threads) {
+        long work = (long) m * n * k;
+        return work >= PARALLEL_WORK && work >= SMALL_WORK ? Math.max(1, threads) : 1;
     }
 
     /** {@link #gemm} on at most {@code threads} threads (the caller included). */
@@ -85,6 +106,14 @@ public final class Gemm {
         long work = (long) m * n * k;
         if (work < SMALL_WORK) {
             plain(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        if (k < SMALL_K) {
+            GemmSmallK.gemm(threads, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        if (transB && m <= DIRECT_B_MAX_M && k >= DOT_MIN_K) {
+            GemmDot.gemmNT(threads, transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
         blocked(work >= PARALLEL_WORK ? Math.max(1, threads) : 1,

@@ -17,7 +17,7 @@ public final class GemmBenchmark {
     /**
      * One benchmark outcome.
      *
-     * @param threads      threads the GEMM was allowed (problems below the parallel threshold use one)
+     * @param threads      threads the GEMM ran on (problems below the parallel threshold use one)
      * @param bestGflops   GFLOP/s of the fastest repetition
      * @param medianGflops GFLOP/s of the median repetition
      */
@@ -71,7 +71,7 @@ public final class GemmBenchmark {
         Arrays.sort(sorted);
         double best = sorted[0];
         double median = reps % 2 == 1 ? sorted[reps / 2] : 0.5 * (sorted[reps / 2 - 1] + sorted[reps / 2]);
-        return new Result(m, n, k, threads, reps, flops / best * 1e-9, flops / median * 1e-9, best, median);
+        return new Result(m, n, k, Gemm.threadsUsed(m, n, k, threads), reps, flops / best * 1e-9, flops / median * 1e-9, best, median);
     }
 
     public static void main(String[] args) {

@@ -2,6 +2,7 @@ package dev.verity.tensor;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -52,7 +53,11 @@ final class GemmThreads {
         }
         Job job = new Job(count, body, Thread.currentThread());
         ExecutorService p = pool(helpers);
-        for (int h = 0; h < helpers; h++) p.execute(job);
+        try {
+            for (int h = 0; h < helpers; h++) p.execute(job);
+        } catch (RejectedExecutionException e) {
+            // A pool replaced by a larger one concurrently: the caller does the remaining items itself.
+        }
         job.run();
         job.await();
         Throwable t = job.failure.get();

@@ -2,7 +2,7 @@ package dev.verity.tensor;
 
 import java.util.Arrays;
 
-/** Data-movement kernels: constant padding (and its inverse, cropping) and axis permutation. */
+/** Data-movement kernels: constant padding (and its inverse, cropping), column scatter/gather, and axis permutation. */
 final class Layout {
     private Layout() {}
 
@@ -58,6 +58,46 @@ final class Layout {
                 idx[ax] = 0;
             }
         }
+    }
+
+    /**
+     * {@code out[b, index[j]] += a[b, j]}: {@code a [B, n]} with {@code n == index.length} into a new
+     * {@code [B, width]} tensor. Repeated indices add up, which is what makes it the adjoint of
+     * {@link #gatherColumns}.
+     */
+    static Tensor scatterColumns(Tensor a, int[] index, int width) {
+        if (a.rank() != 2 || a.dim(1) != index.length)
+            throw new IllegalArgumentException("scatterColumns of " + Arrays.toString(a.shape()) + " with " + index.length + " indices (expects [B, " + index.length + "])");
+        checkIndex(index, width);
+        int rows = a.dim(0), n = index.length;
+        double[] src = a.data(), out = new double[Math.multiplyExact(rows, width)];
+        for (int b = 0; b < rows; b++) {
+            int si = b * n, oi = b * width;
+            for (int j = 0; j < n; j++) out[oi + index[j]] += src[si + j];
+        }
+        return new Tensor(out, rows, width);
+    }
+
+    /** {@code out[b, j] = a[b, index[j]]} for {@code a [B, width]}: a new {@code [B, index.length]} tensor. */
+    static Tensor gatherColumns(Tensor a, int[] index) {
+        if (a.rank() != 2)
+            throw new IllegalArgumentException("gatherColumns expects [B, width], got " + Arrays.toString(a.shape()));
+        int rows = a.dim(0), width = a.dim(1), n = index.length;
+        checkIndex(index, width);
+        double[] src = a.data(), out = new double[Math.multiplyExact(rows, n)];
+        for (int b = 0; b < rows; b++) {
+            int si = b * width, oi = b * n;
+            for (int j = 0; j < n; j++) out[oi + j] = src[si + index[j]];
+        }
+        return new Tensor(out, rows, n);
+    }
+
+    /** Checked once up front so the hot loops need no bounds logic of their own. */
+    private static void checkIndex(int[] index, int width) {
+        if (width < 0) throw new IllegalArgumentException("negative column count " + width);
+        for (int j = 0; j < index.length; j++)
+            if (index[j] < 0 || index[j] >= width)
+                throw new IndexOutOfBoundsException("column index " + index[j] + " at position " + j + " outside [0, " + width + ")");
     }
 
     static int[] checkPerm(int[] perm, int rank) {

@@ -50,6 +50,24 @@ final class Reduce {
         return new Tensor(o, reducedShape(shape, s.axis(), keepDims));
     }
 
+    /** Sum over every axis but the first, {@code [B, ...] -> [B]}: the {@code [B, n]} view summed along axis 1. */
+    static Tensor sumRows(Tensor x) {
+        int[] shape = x.shape();
+        if (shape.length == 0) throw new IllegalArgumentException("sumRows of a rank-0 tensor (it needs a leading batch axis)");
+        return sum(x.reshape(shape[0], rowSize(shape)), 1, false, 1.0);
+    }
+
+    /** Gradient of {@link #sumRows}: {@code g[b]} repeated over row b of a tensor of shape {@code inShape}. */
+    static Tensor sumRowsBackward(Tensor g, int[] inShape) {
+        return sumBackward(g, new int[] {inShape[0], rowSize(inShape)}, 1, 1.0).reshape(inShape);
+    }
+
+    private static int rowSize(int[] shape) {
+        long n = 1;
+        for (int i = 1; i < shape.length; i++) n *= shape[i];
+        return Math.toIntExact(n);
+    }
+
     static double sumAll(double[] d) {
         double acc = 0;
         for (double v : d) acc += v;

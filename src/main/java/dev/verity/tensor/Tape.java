@@ -13,12 +13,13 @@ import java.util.List;
  * <p>Use one tape per computation (one forward pass and one backward); it is not thread-safe and
  * holds no global state. Through {@link Ops} the same network code that evaluates tensors builds
  * the tape (weights enter as constants); the extra methods here cover what attacks and training
- * need (trainable weights as vars, losses, reductions).
+ * need (trainable weights as vars, losses, reductions). Through {@link AdjointOps} the bound
+ * engine's back-substitution runs on the tape too, so alpha-CROWN gets gradients of its bounds.
  *
  * <p>Conventions at kinks: relu passes no gradient at 0; max pooling and element-wise max/min send
  * it to the first winner; clamp passes it on the closed interval {@code [lo, hi]}.
  */
-public final class Tape implements Ops<Var> {
+public final class Tape implements AdjointOps<Var> {
 
     /** Propagates a var's gradient to its inputs (by {@link Var#accumulate}); must not modify {@code g}. */
     @FunctionalInterface
@@ -159,6 +160,40 @@ public final class Tape implements Ops<Var> {
     @Override public Var transpose(Var x, int... perm) {
         int[] inverse = Layout.inversePerm(Layout.checkPerm(perm.clone(), x.value().rank()));
         return record(x.value().transpose(perm), g -> x.accumulate(g.transpose(inverse)), x);
+    }
+
+    // ---- Adjoints of the linear maps (AdjointOps) ------------------------------------------------
+    // Each is linear in its var, so its gradient is the adjoint of the adjoint: the forward map.
+
+    @Override public Var conv2dAdjoint(Var a, Tensor weight, ConvGeometry geometry, int inH, int inW) {
+        return record(a.value().conv2dAdjoint(weight, inH, inW, geometry),
+                g -> a.accumulate(Conv2dKernel.forward(g, weight, null, geometry)), a);
+    }
+
+    @Override public Var avgPool2dAdjoint(Var a, PoolGeometry geometry, int inH, int inW) {
+        return record(a.value().avgPool2dAdjoint(inH, inW, geometry), g -> a.accumulate(PoolKernel.avg(g, geometry)), a);
+    }
+
+    @Override public Var padAdjoint(Var a, int[] pads) {
+        int[] p = pads.clone(); // the backward runs later: the caller may reuse its array meanwhile
+        return record(a.value().padAdjoint(p), g -> a.accumulate(Layout.pad(g, p, 0.0)), a);
+    }
+
+    @Override public Var scatterColumns(Var a, int[] index, int width) {
+        int[] idx = index.clone();
+        return record(Layout.scatterColumns(a.value(), idx, width), g -> a.accumulate(Layout.gatherColumns(g, idx)), a);
+    }
+
+    @Override public Var gatherColumns(Var a, int[] index) {
+        int[] idx = index.clone();
+        Tensor y = Layout.gatherColumns(a.value(), idx); // validates a [B, width] before dim(1) is read
+        int width = a.value().dim(1);
+        return record(y, g -> a.accumulate(Layout.scatterColumns(g, idx, width)), a);
+    }
+
+    @Override public Var sumRows(Var a) {
+        int[] inShape = a.shape();
+        return record(Reduce.sumRows(a.value()), g -> a.accumulate(Reduce.sumRowsBackward(g, inShape)), a);
     }
 
     // ---- Element-wise binary (broadcasting; gradients summed back over broadcast axes) -------------

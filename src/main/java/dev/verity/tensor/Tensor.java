@@ -66,6 +66,9 @@ public final class Tensor {
         return n;
     }
 
+    /** The NumPy/ONNX multidirectional broadcast of two shapes; {@link IllegalArgumentException} if they do not broadcast. */
+    public static int[] broadcastShape(int[] a, int[] b) { return Broadcast.shape(a, b); }
+
     public int[] shape() { return shape.clone(); }
     public int rank() { return shape.length; }
     public int dim(int axis) { return shape[axis < 0 ? shape.length + axis : axis]; }

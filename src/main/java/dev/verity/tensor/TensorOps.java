@@ -1,7 +1,10 @@
 package dev.verity.tensor;
 
-/** Plain double-precision evaluation of {@link Ops}: every result is a new tensor (reshape shares data). */
-public final class TensorOps implements Ops<Tensor> {
+/**
+ * Plain double-precision evaluation of {@link Ops} and of the adjoints in {@link AdjointOps}: every
+ * result is a new tensor (reshape shares data).
+ */
+public final class TensorOps implements AdjointOps<Tensor> {
     public static final TensorOps INSTANCE = new TensorOps();
     private TensorOps() {}
 
@@ -22,4 +25,12 @@ public final class TensorOps implements Ops<Tensor> {
     @Override public Tensor tanh(Tensor x) { return x.tanh(); }
     @Override public Tensor reshape(Tensor x, int... shape) { return x.reshape(shape); }
     @Override public Tensor transpose(Tensor x, int... perm) { return x.transpose(perm); }
+
+    // ---- AdjointOps ----
+    @Override public Tensor conv2dAdjoint(Tensor a, Tensor weight, ConvGeometry geometry, int inH, int inW) { return a.conv2dAdjoint(weight, inH, inW, geometry); }
+    @Override public Tensor avgPool2dAdjoint(Tensor a, PoolGeometry geometry, int inH, int inW) { return a.avgPool2dAdjoint(inH, inW, geometry); }
+    @Override public Tensor padAdjoint(Tensor a, int[] pads) { return a.padAdjoint(pads); }
+    @Override public Tensor scatterColumns(Tensor a, int[] index, int width) { return Layout.scatterColumns(a, index, width); }
+    @Override public Tensor gatherColumns(Tensor a, int[] index) { return Layout.gatherColumns(a, index); }
+    @Override public Tensor sumRows(Tensor a) { return Reduce.sumRows(a); }
 }

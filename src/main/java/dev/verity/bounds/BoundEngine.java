@@ -1,0 +1,292 @@
+package dev.verity.bounds;
+
+import dev.verity.model.Forward;
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+import dev.verity.model.Node;
+import dev.verity.relax.Lines;
+import dev.verity.relax.Relaxations;
+import dev.verity.relax.ReluRelaxation;
+import dev.verity.tensor.AdjointOps;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.TensorOps;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/**
+ * Bounds of linear objectives of a network's output over an input box, by any {@link Method}. One engine
+ * per network (it caches per-layer constants); thread-safe for concurrent calls.
+ */
+public final class BoundEngine {
+    private final Network net;
+    private final BoundOptions options;
+    private final LayerConstants constants = new LayerConstants();
+    private final IntervalOps intervals = new IntervalOps();
+
+    public BoundEngine(Network net) {
+        this(net, BoundOptions.defaults());
+    }
+
+    public BoundEngine(Network net, BoundOptions options) {
+        this.net = net;
+        this.options = options;
+    }
+
+    public Network network() { return net; }
+
+    BoundOptions options() { return options; }
+
+    LayerConstants constants() { return constants; }
+
+    /** Bounds of every row of {@code objective} over {@code box} (flattened input, row-major). */
+    public BoundResult bound(Method method, Interval box, Objective objective) {
+        if (box.size() != net.inputShape().numel())
+            throw new IllegalArgumentException("input box has " + box.size() + " dimensions, the network " + net.inputShape().numel());
+        if (objective.outputs() != net.outputShape().numel())
+            throw new IllegalArgumentException("objective over " + objective.outputs() + " outputs, the network has " + net.outputShape().numel());
+        long start = System.nanoTime();
+        List<IntervalTensor> ibp = intervalPass(box);
+        double[] lower, upper;
+        Map<Integer, Interval> pre;
+        if (method == Method.IBP) {
+            pre = preActivations(id -> ibp.get(id).sample0());
+            lower = intervalObjective(ibp, objective);
+            upper = negate(intervalObjective(ibp, objective.negate()));
+        } else {
+            pre = intermediateBounds(method, box, ibp);
+            ReluRelaxation relaxation = method.relaxation();
+            if (method == Method.ALPHA_CROWN) {
+                if (options.alphaIntermediate()) pre = optimiseIntermediate(box, pre);
+                SlopeOptimizer optimizer = new SlopeOptimizer(this, box, pre);
+                lower = optimizer.maximise(objective);
+                upper = negate(optimizer.maximise(objective.negate()));
+            } else {
+                lower = backSubstitute(box, pre, relaxation, objective);
+                upper = negate(backSubstitute(box, pre, relaxation, objective.negate()));
+            }
+        }
+        return new BoundResult(method, lower, upper, pre, System.nanoTime() - start);
+    }
+
+    /** Tightens every intermediate bound (in order) by optimising the slopes of the layers before it. */
+    private Map<Integer, Interval> optimiseIntermediate(Interval box, Map<Integer, Interval> crown) {
+        Map<Integer, Interval> pre = new LinkedHashMap<>(crown);
+        for (int id : crown.keySet()) {
+            if (exactByIntervals(id)) continue;
+            int n = net.node(id).shape().numel();
+            SlopeOptimizer opt = new SlopeOptimizer(this, box, pre);
+            double[] lo = opt.maximise(id, new Objective(Objective.identity(n).c(), new double[n]));
+            double[] up = negate(opt.maximise(id, new Objective(Objective.identity(n).c().neg(), new double[n])));
+            pre.put(id, new Interval(lo, up).intersect(crown.get(id)));
+        }
+        return pre;
+    }
+
+    // ---- interval propagation ---------------------------------------------------------------------
+
+    private List<IntervalTensor> intervalPass(Interval box) {
+        int[] shape = net.inputShape().withBatch(1);
+        var in = new IntervalTensor(new Tensor(box.lower().clone(), shape), new Tensor(box.upper().clone(), shape));
+        return Forward.runAll(net, intervals, in);
+    }
+
+    /**
+     * The objective's lower bounds from intervals. When the output node is dense, {@code C} is folded into
+     * it ({@code (C·W) h + C·b + d} with the interval of h) — tighter than applying C to the output
+     * interval, and what IBP-based verifiers do.
+     */
+    private double[] intervalObjective(List<IntervalTensor> ibp, Objective obj) {
+        Node out = net.output();
+        Tensor c = obj.c();
+        double[] d = obj.d();
+        Interval h;
+        Tensor cw;
+        double[] offset = d.clone();
+        if (out.layer() instanceof Layer.Dense dense && out.shape().rank() == 1) {
+            h = ibp.get(out.inputs().getFirst()).sample0();
+            cw = c.matmul(dense.weight());
+            double[] cb = c.matmul(dense.bias().reshape(dense.out(), 1)).data();
+            for (int i = 0; i < offset.length; i++) offset[i] += cb[i];
+        } else {
+            h = ibp.get(out.id()).sample0();
+            cw = c;
+        }
+        int n = h.size(), m = obj.rows();
+        double[] lower = new double[m], w = cw.data();
+        for (int i = 0; i < m; i++) {
+            double s = offset[i];
+            for (int j = 0; j < n; j++) {
+                double a = w[i * n + j];
+                s += a >= 0 ? a * h.lower(j) : a * h.upper(j);
+            }
+            lower[i] = s;
+        }
+        return lower;
+    }
+
+    // ---- intermediate bounds ----------------------------------------------------------------------
+
+    /** Ids of the nodes whose value feeds a nonlinearity, in topological order, with their bounds. */
+    private Map<Integer, Interval> preActivations(IntFunction<Interval> boundsOf) {
+        Map<Integer, Interval> pre = new LinkedHashMap<>();
+        for (Node node : net.nodes()) {
+            if (isNonlinear(node.layer())) {
+                int src = node.inputs().getFirst();
+                if (!pre.containsKey(src)) pre.put(src, boundsOf.apply(src));
+            }
+        }
+        return pre;
+    }
+
+    private Map<Integer, Interval> intermediateBounds(Method method, Interval box, List<IntervalTensor> ibp) {
+        Map<Integer, Interval> pre = new LinkedHashMap<>();
+        for (Node node : net.nodes()) {
+            if (!isNonlinear(node.layer())) continue;
+            int src = node.inputs().getFirst();
+            if (pre.containsKey(src)) continue;
+            Interval interval = ibp.get(src).sample0();
+            if (!method.intervalIntermediate() && !exactByIntervals(src)) {
+                Interval back = backSubstituteNode(box, pre, method.relaxation(), src);
+                interval = options.intermediate() == BoundOptions.Intermediate.INTERSECT_IBP ? back.intersect(interval) : back;
+            }
+            pre.put(src, interval);
+        }
+        return pre;
+    }
+
+    /**
+     * Whether interval propagation is exact for this node: it is an affine function of the input box
+     * through at most one layer that mixes coordinates (a box maps to a box under element-wise and
+     * reshaping layers, and the interval image of a box under one affine map is exact). Back-substitution
+     * would give the same bounds at a much higher cost (CROWN bounds the first layer this way too).
+     */
+    private boolean exactByIntervals(int id) {
+        return mixingDepth(id) <= 1;
+    }
+
+    private int mixingDepth(int id) {
+        Node node = net.node(id);
+        return switch (node.layer()) {
+            case Layer.Input in -> 0;
+            case Layer.Affine a -> mixingDepth(node.inputs().getFirst());
+            case Layer.Flatten f -> mixingDepth(node.inputs().getFirst());
+            case Layer.Reshape r -> mixingDepth(node.inputs().getFirst());
+            case Layer.Transpose t -> mixingDepth(node.inputs().getFirst());
+            case Layer.Pad p -> mixingDepth(node.inputs().getFirst());
+            case Layer.Dense d -> 1 + mixingDepth(node.inputs().getFirst());
+            case Layer.Conv2d c -> 1 + mixingDepth(node.inputs().getFirst());
+            case Layer.AvgPool2d a -> 1 + mixingDepth(node.inputs().getFirst());
+            case Layer.Relu r -> Integer.MAX_VALUE / 2;
+            case Layer.LeakyRelu r -> Integer.MAX_VALUE / 2;
+            case Layer.Sigmoid s -> Integer.MAX_VALUE / 2;
+            case Layer.Tanh t -> Integer.MAX_VALUE / 2;
+            case Layer.MaxPool2d m -> Integer.MAX_VALUE / 2;
+            case Layer.Add a -> Integer.MAX_VALUE / 2;
+        };
+    }
+
+    /** Bounds of every element of node {@code id} by back-substitution of ±e_j rows, in chunks. */
+    private Interval backSubstituteNode(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation, int id) {
+        int n = net.node(id).shape().numel();
+        double[] lower = new double[n], upper = new double[n];
+        BackSubstitution<Tensor> solver = constantSolver(box, pre, relaxation);
+        int chunk = Math.max(1, options.rowChunk() / 2);
+        for (int s = 0; s < n; s += chunk) {
+            int k = Math.min(chunk, n - s);
+            Tensor a = Tensor.zeros(2 * k, n);
+            double[] ad = a.data();
+            for (int j = 0; j < k; j++) {
+                ad[j * n + s + j] = 1;
+                ad[(k + j) * n + s + j] = -1;
+            }
+            int[] shape = net.node(id).shape().withBatch(2 * k);
+            double[] res = solver.lower(id, a.reshape(shape), Tensor.zeros(2 * k, 1)).data();
+            for (int j = 0; j < k; j++) {
+                lower[s + j] = res[j];
+                upper[s + j] = -res[k + j];
+            }
+        }
+        return new Interval(lower, upper);
+    }
+
+    // ---- back-substitution with fixed relaxations -------------------------------------------------
+
+    private double[] backSubstitute(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation, Objective obj) {
+        BackSubstitution<Tensor> solver = constantSolver(box, pre, relaxation);
+        int m = obj.rows();
+        Tensor a = obj.c().reshape(net.outputShape().withBatch(m));
+        return solver.lower(net.output().id(), a, new Tensor(obj.d(), m, 1)).data();
+    }
+
+    private BackSubstitution<Tensor> constantSolver(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation) {
+        Map<Integer, LinearRelaxation<Tensor>> cache = new HashMap<>();
+        IntFunction<LinearRelaxation<Tensor>> acts = id -> cache.computeIfAbsent(id, k -> constantLines(lines(k, pre, relaxation), net.node(k)));
+        return new BackSubstitution<>(net, TensorOps.INSTANCE, constants, box, acts, maxPools(pre));
+    }
+
+    IntFunction<MaxPoolRelaxation> maxPools(Map<Integer, Interval> pre) {
+        Map<Integer, MaxPoolRelaxation> cache = new HashMap<>();
+        return id -> cache.computeIfAbsent(id, k -> {
+            Node node = net.node(k);
+            Node in = net.node(node.inputs().getFirst());
+            return MaxPoolRelaxation.of(pre.get(in.id()), in.shape(), node.shape(), ((Layer.MaxPool2d) node.layer()).geometry());
+        });
+    }
+
+    /** The relaxation lines of the element-wise nonlinear node {@code id}. */
+    Lines lines(int id, Map<Integer, Interval> pre, ReluRelaxation relaxation) {
+        Node node = net.node(id);
+        Interval in = pre.get(node.inputs().getFirst());
+        return switch (node.layer()) {
+            case Layer.Relu r -> Relaxations.relu(in, relaxation);
+            case Layer.LeakyRelu l -> Relaxations.leakyRelu(in, l.alpha(), relaxation);
+            case Layer.Sigmoid s -> Relaxations.sigmoid(in, relaxation);
+            case Layer.Tanh t -> Relaxations.tanh(in, relaxation);
+            default -> throw new IllegalStateException("not an element-wise nonlinearity: " + node.layer().describe());
+        };
+    }
+
+    static LinearRelaxation<Tensor> constantLines(Lines l, Node node) {
+        int[] shape = node.shape().dims();
+        int n = l.size();
+        return new LinearRelaxation<>(new Tensor(l.lowerSlope(), shape), flatOrNull(l.lowerIntercept(), n),
+                new Tensor(l.upperSlope(), shape), flatOrNull(l.upperIntercept(), n));
+    }
+
+    static Tensor flatOrNull(double[] v, int n) {
+        for (double x : v) if (x != 0) return new Tensor(v, 1, n);
+        return null;
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    static boolean isNonlinear(Layer layer) {
+        return switch (layer) {
+            case Layer.Relu r -> true;
+            case Layer.LeakyRelu l -> true;
+            case Layer.Sigmoid s -> true;
+            case Layer.Tanh t -> true;
+            case Layer.MaxPool2d m -> true;
+            case Layer.Input i -> false;
+            case Layer.Dense d -> false;
+            case Layer.Conv2d c -> false;
+            case Layer.AvgPool2d a -> false;
+            case Layer.Flatten f -> false;
+            case Layer.Reshape r -> false;
+            case Layer.Transpose t -> false;
+            case Layer.Pad p -> false;
+            case Layer.Add a -> false;
+            case Layer.Affine a -> false;
+        };
+    }
+
+    private static double[] negate(double[] v) {
+        double[] r = new double[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = -v[i];
+        return r;
+    }
+}

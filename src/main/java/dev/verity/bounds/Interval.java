@@ -1,0 +1,44 @@
+package dev.verity.bounds;
+
+import dev.verity.tensor.Tensor;
+
+import java.util.Arrays;
+
+/** Element-wise lower and upper bounds of one node's value (flattened sample, row-major). */
+public record Interval(double[] lower, double[] upper) {
+    public Interval {
+        if (lower.length != upper.length) throw new IllegalArgumentException("lower and upper of different lengths");
+    }
+
+    public static Interval of(Tensor lower, Tensor upper) {
+        return new Interval(lower.data(), upper.data());
+    }
+
+    public int size() { return lower.length; }
+    public double lower(int i) { return lower[i]; }
+    public double upper(int i) { return upper[i]; }
+
+    /** The element-wise intersection (both are sound, so is the intersection). */
+    public Interval intersect(Interval o) {
+        double[] l = new double[size()], u = new double[size()];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = Math.max(lower[i], o.lower[i]);
+            u[i] = Math.min(upper[i], o.upper[i]);
+        }
+        return new Interval(l, u);
+    }
+
+    /** Number of neurons with l < 0 < u (the unstable ReLUs when this is a pre-activation). */
+    public int unstableCount() {
+        int c = 0;
+        for (int i = 0; i < lower.length; i++) if (lower[i] < 0 && upper[i] > 0) c++;
+        return c;
+    }
+
+    public double minLower() { return Arrays.stream(lower).min().orElse(Double.POSITIVE_INFINITY); }
+
+    @Override public String toString() {
+        return "Interval[" + size() + "] lower " + Arrays.toString(Arrays.copyOf(lower, Math.min(5, size())))
+                + " upper " + Arrays.toString(Arrays.copyOf(upper, Math.min(5, size())));
+    }
+}

@@ -1,0 +1,117 @@
+package dev.verity.relax;
+
+import dev.verity.bounds.Interval;
+
+/**
+ * Linear relaxations of the element-wise activations, given the pre-activation bounds of each
+ * neuron. Every line pair returned is sound on [l, u]; the tests check this on sampled points.
+ */
+public final class Relaxations {
+    private Relaxations() {}
+
+    /**
+     * ReLU lines. For {@link ReluRelaxation#OPTIMIZED} the lower slope returned is CROWN's adaptive one
+     * (alpha-CROWN's starting point); the optimiser overrides it.
+     */
+    public static Lines relu(Interval pre, ReluRelaxation kind) {
+        return leakyRelu(pre, 0.0, kind);
+    }
+
+    /**
+     * Leaky ReLU y = max(z, a·z) with 0 <= a <= 1 (a = 0: ReLU). The chord of an unstable neuron runs from
+     * (l, a·l) to (u, u); the lower line through the origin may have any slope in [a, 1]: z >= 0 gives
+     * y = z >= s·z for s <= 1, z < 0 gives y = a·z >= s·z for s >= a.
+     */
+    public static Lines leakyRelu(Interval pre, double a, ReluRelaxation kind) {
+        if (!(a >= 0 && a <= 1)) throw new IllegalArgumentException("leaky ReLU slope must be in [0, 1], got " + a);
+        int n = pre.size();
+        Lines lines = Lines.zeros(n);
+        for (int i = 0; i < n; i++) {
+            double l = pre.lower(i), u = pre.upper(i);
+            if (l >= 0) {
+                lines.set(i, 1, 0, 1, 0);
+            } else if (u <= 0) {
+                lines.set(i, a, 0, a, 0);
+            } else {
+                double s = (u - a * l) / (u - l);
+                double ui = a * l - s * l; // chord through (l, a·l): y = s·z + (a·l − s·l)
+                switch (kind) {
+                    case BOX -> lines.set(i, 0, a * l, 0, u);
+                    case PARALLEL -> lines.set(i, s, 0, s, ui);
+                    case ADAPTIVE, OPTIMIZED -> lines.set(i, u > -l ? 1 : a, 0, s, ui);
+                    case ZERO -> lines.set(i, a, 0, s, ui);
+                }
+            }
+        }
+        return lines;
+    }
+
+    /** Sigmoid lines: see {@link #sShaped}. {@link ReluRelaxation#BOX} gives constant bounds σ(l), σ(u). */
+    public static Lines sigmoid(Interval pre, ReluRelaxation kind) {
+        return sShaped(pre, Activation.SIGMOID, kind == ReluRelaxation.BOX);
+    }
+
+    public static Lines tanh(Interval pre, ReluRelaxation kind) {
+        return sShaped(pre, Activation.TANH, kind == ReluRelaxation.BOX);
+    }
+
+    /** The two S-shaped activations: convex for z <= 0, concave for z >= 0, increasing, derivative peaked at 0. */
+    public enum Activation {
+        SIGMOID, TANH;
+
+        public double value(double z) {
+            return switch (this) {
+                case SIGMOID -> z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+                case TANH -> Math.tanh(z);
+            };
+        }
+
+        public double derivative(double z) {
+            return switch (this) {
+                case SIGMOID -> { double s = value(z); yield s * (1 - s); }
+                case TANH -> { double t = Math.tanh(z); yield 1 - t * t; }
+            };
+        }
+    }
+
+    /**
+     * Tangent/chord bounds by the sign of l and u (paper 000 Fig. 2; DeepPoly): on [l, u] with u <= 0
+     * the function is convex, so the chord is above and the tangent at the midpoint below; with l >= 0 it
+     * is concave, the other way round; when l < 0 < u both lines get the slope λ = min(f'(l), f'(u)),
+     * the smallest derivative on [l, u] (f' is unimodal with its peak at 0), through (l, f(l)) below and
+     * (u, f(u)) above: f(z) − f(l) >= λ(z − l) and f(u) − f(z) >= λ(u − z) follow by integrating f' >= λ.
+     * A tiny interval gets constant bounds f(l), f(u). Intercepts are moved outwards by {@link #SLACK}
+     * (relative) because exp and tanh are correct only to about one ulp, and a line that touches the
+     * curve must not cross it by rounding.
+     */
+    static final double SLACK = 1e-12;
+
+    static Lines sShaped(Interval pre, Activation f, boolean box) {
+        int n = pre.size();
+        Lines lines = Lines.zeros(n);
+        for (int i = 0; i < n; i++) {
+            double l = pre.lower(i), u = pre.upper(i);
+            double fl = f.value(l), fu = f.value(u);
+            if (box || !(u - l > 1e-12)) {
+                lines.set(i, 0, down(fl), 0, up(fu));
+                continue;
+            }
+            double chord = (fu - fl) / (u - l);
+            if (u <= 0) {
+                double m = 0.5 * (l + u), d = f.derivative(m);
+                lines.set(i, d, down(f.value(m) - d * m), chord, up(fl - chord * l));
+            } else if (l >= 0) {
+                double m = 0.5 * (l + u), d = f.derivative(m);
+                lines.set(i, chord, down(fl - chord * l), d, up(f.value(m) - d * m));
+            } else {
+                double lambda = Math.min(f.derivative(l), f.derivative(u));
+                lines.set(i, lambda, down(fl - lambda * l), lambda, up(fu - lambda * u));
+            }
+        }
+        return lines;
+    }
+
+    private static double down(double v) { return v - SLACK * (1 + Math.abs(v)); }
+
+    private static double up(double v) { return v + SLACK * (1 + Math.abs(v)); }
+}

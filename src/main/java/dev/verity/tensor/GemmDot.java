@@ -1,0 +1,178 @@
+package dev.verity.tensor;
+
+import static dev.verity.tensor.GemmKernels.L;
+import static dev.verity.tensor.GemmKernels.S;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * GEMM with few rows and a transposed B ({@code C = alpha * op(A) * B^T + beta * C}, B stored n x k),
+ * the shape of a linear layer applied to a small batch: every C(i, j) is a dot product of a row of op(A)
+ * and a stored row of B, both contiguous, so B is read once in place instead of being packed.
+ * Register tile: 4 rows of op(A) x 3 rows of B, vectorized along k.
+ */
+final class GemmDot {
+    private GemmDot() {}
+
+    /** Columns of C per parallel item. */
+    private static final int CHUNK = 96;
+
+    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    static void gemmNT(int threads, boolean transA, int m, int n, int k, double alpha, double[] a, int aOff, int lda,
+                       double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
+        // Rows of op(A) contiguous: in place, or copied when A is transposed.
+        double[] ar = a;
+        int ao = aOff, ars = lda;
+        if (transA) {
+            double[][] holder = SCRATCH.get();
+            if (holder[0].length < m * k) holder[0] = new double[m * k];
+            ar = holder[0];
+            ao = 0;
+            ars = k;
+            for (int p = 0; p < k; p++) {
+                int src = aOff + p * lda;
+                for (int i = 0; i < m; i++) ar[i * k + p] = a[src + i];
+            }
+        }
+        final double[] av = ar;
+        final int a0 = ao, as = ars;
+        int t = (long) m * n * k >= Gemm.PARALLEL_WORK ? threads : 1;
+        int items = t == 1 ? 1 : Math.max(1, Math.min(4 * t, n / CHUNK));
+        int per = (n + items - 1) / items;
+        GemmThreads.parallelFor(items, t, item -> {
+            int j0 = item * per, j1 = Math.min(n, j0 + per);
+            if (j0 < j1) block(m, j0, j1, k, alpha, av, a0, as, b, bOff, ldb, beta, c, cOff, ldc);
+        });
+    }
+
+    /** Columns j0 .. j1 of C. */
+    private static void block(int m, int j0, int j1, int k, double alpha, double[] a, int aOff, int lda,
+                              double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
+        int vEnd = k - k % L;
+        // The last k % L steps as one masked step.
+        VectorMask<Double> tail = vEnd < k ? S.indexInRange(vEnd, k) : null;
+        int j = j0;
+        for (; j + 3 <= j1; j += 3) {
+            int b0 = bOff + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb;
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                int r0 = aOff + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
+                DoubleVector s00 = DoubleVector.zero(S), s01 = DoubleVector.zero(S), s02 = DoubleVector.zero(S);
+                DoubleVector s10 = DoubleVector.zero(S), s11 = DoubleVector.zero(S), s12 = DoubleVector.zero(S);
+                DoubleVector s20 = DoubleVector.zero(S), s21 = DoubleVector.zero(S), s22 = DoubleVector.zero(S);
+                DoubleVector s30 = DoubleVector.zero(S), s31 = DoubleVector.zero(S), s32 = DoubleVector.zero(S);
+                for (int p = 0; p < vEnd; p += L) {
+                    DoubleVector y0 = DoubleVector.fromArray(S, b, b0 + p);
+                    DoubleVector y1 = DoubleVector.fromArray(S, b, b1 + p);
+                    DoubleVector y2 = DoubleVector.fromArray(S, b, b2 + p);
+                    DoubleVector x = DoubleVector.fromArray(S, a, r0 + p);
+                    s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02);
+                    x = DoubleVector.fromArray(S, a, r1 + p);
+                    s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12);
+                    x = DoubleVector.fromArray(S, a, r2 + p);
+                    s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22);
+                    x = DoubleVector.fromArray(S, a, r3 + p);
+                    s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32);
+                }
+                if (tail != null) {
+                    int p = vEnd;
+                    DoubleVector y0 = DoubleVector.fromArray(S, b, b0 + p, tail);
+                    DoubleVector y1 = DoubleVector.fromArray(S, b, b1 + p, tail);
+                    DoubleVector y2 = DoubleVector.fromArray(S, b, b2 + p, tail);
+                    DoubleVector x = DoubleVector.fromArray(S, a, r0 + p, tail);
+                    s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02);
+                    x = DoubleVector.fromArray(S, a, r1 + p, tail);
+                    s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12);
+                    x = DoubleVector.fromArray(S, a, r2 + p, tail);
+                    s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22);
+                    x = DoubleVector.fromArray(S, a, r3 + p, tail);
+                    s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32);
+                }
+                int ci = cOff + i * ldc + j;
+                put(c, ci, s00.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 1, s01.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 2, s02.reduceLanes(VectorOperators.ADD), alpha, beta);
+                ci += ldc;
+                put(c, ci, s10.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 1, s11.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 2, s12.reduceLanes(VectorOperators.ADD), alpha, beta);
+                ci += ldc;
+                put(c, ci, s20.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 1, s21.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 2, s22.reduceLanes(VectorOperators.ADD), alpha, beta);
+                ci += ldc;
+                put(c, ci, s30.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 1, s31.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 2, s32.reduceLanes(VectorOperators.ADD), alpha, beta);
+            }
+            for (; i < m; i++) {
+                int r0 = aOff + i * lda;
+                DoubleVector s00 = DoubleVector.zero(S), s01 = DoubleVector.zero(S), s02 = DoubleVector.zero(S);
+                for (int p = 0; p < vEnd; p += L) {
+                    DoubleVector x = DoubleVector.fromArray(S, a, r0 + p);
+                    s00 = x.fma(DoubleVector.fromArray(S, b, b0 + p), s00);
+                    s01 = x.fma(DoubleVector.fromArray(S, b, b1 + p), s01);
+                    s02 = x.fma(DoubleVector.fromArray(S, b, b2 + p), s02);
+                }
+                if (tail != null) {
+                    int p = vEnd;
+                    DoubleVector x = DoubleVector.fromArray(S, a, r0 + p, tail);
+                    s00 = x.fma(DoubleVector.fromArray(S, b, b0 + p, tail), s00);
+                    s01 = x.fma(DoubleVector.fromArray(S, b, b1 + p, tail), s01);
+                    s02 = x.fma(DoubleVector.fromArray(S, b, b2 + p, tail), s02);
+                }
+                int ci = cOff + i * ldc + j;
+                put(c, ci, s00.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 1, s01.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 2, s02.reduceLanes(VectorOperators.ADD), alpha, beta);
+            }
+        }
+        for (; j < j1; j++) {
+            int b0 = bOff + j * ldb;
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                int r0 = aOff + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
+                DoubleVector s0 = DoubleVector.zero(S), s1 = DoubleVector.zero(S);
+                DoubleVector s2 = DoubleVector.zero(S), s3 = DoubleVector.zero(S);
+                for (int p = 0; p < vEnd; p += L) {
+                    DoubleVector y = DoubleVector.fromArray(S, b, b0 + p);
+                    s0 = DoubleVector.fromArray(S, a, r0 + p).fma(y, s0);
+                    s1 = DoubleVector.fromArray(S, a, r1 + p).fma(y, s1);
+                    s2 = DoubleVector.fromArray(S, a, r2 + p).fma(y, s2);
+                    s3 = DoubleVector.fromArray(S, a, r3 + p).fma(y, s3);
+                }
+                if (tail != null) {
+                    int p = vEnd;
+                    DoubleVector y = DoubleVector.fromArray(S, b, b0 + p, tail);
+                    s0 = DoubleVector.fromArray(S, a, r0 + p, tail).fma(y, s0);
+                    s1 = DoubleVector.fromArray(S, a, r1 + p, tail).fma(y, s1);
+                    s2 = DoubleVector.fromArray(S, a, r2 + p, tail).fma(y, s2);
+                    s3 = DoubleVector.fromArray(S, a, r3 + p, tail).fma(y, s3);
+                }
+                int ci = cOff + i * ldc + j;
+                put(c, ci, s0.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + ldc, s1.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 2 * ldc, s2.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci + 3 * ldc, s3.reduceLanes(VectorOperators.ADD), alpha, beta);
+            }
+            for (; i < m; i++) {
+                int r0 = aOff + i * lda;
+                DoubleVector s0 = DoubleVector.zero(S);
+                for (int p = 0; p < vEnd; p += L) {
+                    s0 = DoubleVector.fromArray(S, a, r0 + p).fma(DoubleVector.fromArray(S, b, b0 + p), s0);
+                }
+                if (tail != null) {
+                    s0 = DoubleVector.fromArray(S, a, r0 + vEnd, tail).fma(DoubleVector.fromArray(S, b, b0 + vEnd, tail), s0);
+                }
+                put(c, cOff + i * ldc + j, s0.reduceLanes(VectorOperators.ADD), alpha, beta);
+            }
+        }
+    }
+
+    private static void put(double[] c, int o, double dot, double alpha, double beta) {
+        c[o] = beta == 0 ? alpha * dot : alpha * dot + beta * c[o];
+    }
+}
