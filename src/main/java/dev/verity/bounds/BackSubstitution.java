@@ -115,18 +115,18 @@ final class BackSubstitution<T> {
      */
     private T throughActivation(Map<Integer, T> pending, Node node, T coeff, int m, T bias) {
         LinearRelaxation<T> rel = activations.apply(node.id());
-        T pos = ops.relu(coeff), neg = ops.sub(coeff, pos);
-        pass(pending, node, 0, ops.add(ops.mul(pos, rel.lowerSlope()), ops.mul(neg, rel.upperSlope())));
-        int n = node.shape().numel();
-        if (rel.lowerIntercept() != null) bias = ops.add(bias, ops.linear(ops.reshape(pos, m, n), rel.lowerIntercept(), null));
-        if (rel.upperIntercept() != null) bias = ops.add(bias, ops.linear(ops.reshape(neg, m, n), rel.upperIntercept(), null));
+        pass(pending, node, 0, ops.mulBySign(coeff, rel.lowerSlope(), rel.upperSlope()));
+        if (rel.lowerIntercept() != null || rel.upperIntercept() != null) {
+            int n = node.shape().numel();
+            Tensor lo = rel.lowerIntercept() != null ? rel.lowerIntercept() : Tensor.zeros(n);
+            Tensor hi = rel.upperIntercept() != null ? rel.upperIntercept() : Tensor.zeros(n);
+            bias = ops.add(bias, ops.boxMin(coeff, lo, hi));
+        }
         return bias;
     }
 
     private T concretise(T coeff, T bias, int m) {
-        T flat = ops.reshape(coeff, m, inputLower.dim(1));
-        T pos = ops.relu(flat), neg = ops.sub(flat, pos);
-        return ops.add(bias, ops.add(ops.linear(pos, inputLower, null), ops.linear(neg, inputUpper, null)));
+        return ops.add(bias, ops.boxMin(coeff, inputLower, inputUpper));
     }
 
     private T addBias(T bias, T coeff, Tensor flatBias, int m) {

@@ -197,20 +197,49 @@ public final class BoundEngine {
         int chunk = Math.max(1, options.rowChunk() / 2);
         for (int s = 0; s < n; s += chunk) {
             int k = Math.min(chunk, n - s);
-            Tensor a = Tensor.zeros(2 * k, n);
-            double[] ad = a.data();
-            for (int j = 0; j < k; j++) {
-                ad[j * n + s + j] = 1;
-                ad[(k + j) * n + s + j] = -1;
-            }
-            int[] shape = net.node(id).shape().withBatch(2 * k);
-            double[] res = solver.lower(id, a.reshape(shape), Tensor.zeros(2 * k, 1)).data();
+            double[] res = startsAtDense(id) ? throughDense(solver, id, s, k) : throughIdentity(solver, id, s, k);
             for (int j = 0; j < k; j++) {
                 lower[s + j] = res[j];
                 upper[s + j] = -res[k + j];
             }
         }
         return new Interval(lower, upper);
+    }
+
+    private double[] throughIdentity(BackSubstitution<Tensor> solver, int id, int start, int k) {
+        int n = net.node(id).shape().numel();
+        Tensor a = Tensor.zeros(2 * k, n);
+        double[] ad = a.data();
+        for (int j = 0; j < k; j++) {
+            ad[j * n + start + j] = 1;
+            ad[(k + j) * n + start + j] = -1;
+        }
+        return solver.lower(id, a.reshape(net.node(id).shape().withBatch(2 * k)), Tensor.zeros(2 * k, 1)).data();
+    }
+
+    /** A dense node over a vector: the rows ±e_j pass through it as ±W_j (and bias ±b_j) without a product. */
+    private boolean startsAtDense(int id) {
+        Node node = net.node(id);
+        return node.layer() instanceof Layer.Dense && node.shape().rank() == 1;
+    }
+
+    private double[] throughDense(BackSubstitution<Tensor> solver, int id, int start, int k) {
+        Node node = net.node(id);
+        Layer.Dense d = (Layer.Dense) node.layer();
+        int in = d.in();
+        double[] w = d.weight().data(), b = d.bias().data();
+        double[] a = new double[2 * k * in], bias = new double[2 * k];
+        for (int j = 0; j < k; j++) {
+            int row = start + j;
+            for (int i = 0; i < in; i++) {
+                a[j * in + i] = w[row * in + i];
+                a[(k + j) * in + i] = -w[row * in + i];
+            }
+            bias[j] = b[row];
+            bias[k + j] = -b[row];
+        }
+        int src = node.inputs().getFirst();
+        return solver.lower(src, new Tensor(a, net.node(src).shape().withBatch(2 * k)), new Tensor(bias, 2 * k, 1)).data();
     }
 
     // ---- back-substitution with fixed relaxations -------------------------------------------------

@@ -42,4 +42,18 @@ public interface AdjointOps<T> extends Ops<T> {
 
     /** Sum over all axes but the first: {@code [B, ...] -> [B]}. */
     T sumRows(T a);
+
+    /**
+     * {@code a⁺ ⊙ p + a⁻ ⊙ q} (element-wise by the sign of a): coefficients through an activation
+     * relaxed by lines of slopes p (used where a coefficient is positive) and q (negative). {@code p}
+     * and {@code q} have the sample shape of a (shared by all rows) or a's full shape.
+     */
+    T mulBySign(T a, T p, T q);
+
+    /**
+     * Per row of {@code a [m, ...]} (n values): {@code Σ_j a⁺_j lo_j + a⁻_j hi_j} as {@code [m, 1]} — the
+     * minimum of the linear function {@code a·x} over the box [lo, hi], and likewise the intercept part
+     * of relaxation lines. {@code lo} and {@code hi} hold n values each.
+     */
+    T boxMin(T a, Tensor lo, Tensor hi);
 }

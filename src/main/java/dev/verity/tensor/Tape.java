@@ -191,6 +191,19 @@ public final class Tape implements AdjointOps<Var> {
         return record(y, g -> a.accumulate(Layout.scatterColumns(g, idx, width)), a);
     }
 
+    @Override public Var mulBySign(Var a, Var p, Var q) {
+        int[] ps = p.shape(), qs = q.shape();
+        return record(SignSplit.mulBySign(a.value(), p.value(), q.value()), g -> {
+            if (a.requiresGrad()) a.accumulate(SignSplit.selectBySign(a.value(), g, p.value(), q.value()));
+            if (p.requiresGrad()) p.accumulate(Broadcast.reduceTo(SignSplit.maskBySign(a.value(), g, true), ps));
+            if (q.requiresGrad()) q.accumulate(Broadcast.reduceTo(SignSplit.maskBySign(a.value(), g, false), qs));
+        }, a, p, q);
+    }
+
+    @Override public Var boxMin(Var a, Tensor lo, Tensor hi) {
+        return record(SignSplit.boxMin(a.value(), lo, hi), g -> a.accumulate(SignSplit.boxMinBackward(a.value(), lo, hi, g)), a);
+    }
+
     @Override public Var sumRows(Var a) {
         int[] inShape = a.shape();
         return record(Reduce.sumRows(a.value()), g -> a.accumulate(Reduce.sumRowsBackward(g, inShape)), a);

@@ -167,7 +167,17 @@ public final class Tensor {
         int rows = Math.toIntExact(numel(Arrays.copyOf(shape, shape.length - 1)));
         double[] o = new double[rows * out];
         if (bias != null) for (int r = 0; r < rows; r++) System.arraycopy(bias.data, 0, o, r * out, out);
-        Gemm.gemm(false, true, rows, out, in, 1.0, data, 0, in, weight.data, 0, in, bias == null ? 0.0 : 1.0, o, 0, out);
+        // Only for real matrix products: for a matrix-vector product the scan would cost as much as the product.
+        int[] kept = rows >= 32 && in >= 64 && out >= 32 ? SparseColumns.nonZeroColumns(data, rows, in) : null;
+        if (kept != null) {
+            // Back-substitution through a layer of stably inactive ReLUs leaves whole coefficient columns
+            // zero; dropping them (with the matching weight columns) shrinks the GEMM's inner dimension.
+            int k = kept.length;
+            Gemm.gemm(false, true, rows, out, k, 1.0, SparseColumns.select(data, rows, in, kept), 0, k,
+                    SparseColumns.select(weight.data, out, in, kept), 0, k, bias == null ? 0.0 : 1.0, o, 0, out);
+        } else {
+            Gemm.gemm(false, true, rows, out, in, 1.0, data, 0, in, weight.data, 0, in, bias == null ? 0.0 : 1.0, o, 0, out);
+        }
         int[] s = shape.clone();
         s[s.length - 1] = out;
         return new Tensor(o, s);

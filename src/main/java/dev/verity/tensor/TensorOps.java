@@ -33,4 +33,8 @@ public final class TensorOps implements AdjointOps<Tensor> {
     @Override public Tensor scatterColumns(Tensor a, int[] index, int width) { return Layout.scatterColumns(a, index, width); }
     @Override public Tensor gatherColumns(Tensor a, int[] index) { return Layout.gatherColumns(a, index); }
     @Override public Tensor sumRows(Tensor a) { return Reduce.sumRows(a); }
+
+    @Override public Tensor mulBySign(Tensor a, Tensor p, Tensor q) { return SignSplit.mulBySign(a, p, q); }
+
+    @Override public Tensor boxMin(Tensor a, Tensor lo, Tensor hi) { return SignSplit.boxMin(a, lo, hi); }
 }
