@@ -72,16 +72,33 @@ public final class BoundEngine {
         return new BoundResult(method, lower, upper, pre, System.nanoTime() - start);
     }
 
-    /** Tightens every intermediate bound (in order) by optimising the slopes of the layers before it. */
+    /**
+     * Tightens intermediate bounds (in topological order) by optimising the slopes of the layers before
+     * each. For a node read only by (leaky) ReLUs just the unstable neurons are optimised: a stable
+     * neuron's relaxation is exact whatever its bounds, so tightening them cannot change any later bound.
+     */
     private Map<Integer, Interval> optimiseIntermediate(Interval box, Map<Integer, Interval> crown) {
         Map<Integer, Interval> pre = new LinkedHashMap<>(crown);
         for (int id : crown.keySet()) {
             if (exactByIntervals(id)) continue;
-            int n = net.node(id).shape().numel();
+            Interval current = crown.get(id);
+            int n = current.size();
+            boolean onlyRelus = net.consumers(id).stream().allMatch(c -> net.node(c).layer() instanceof Layer.Relu
+                    || net.node(c).layer() instanceof Layer.LeakyRelu);
+            int[] rows = java.util.stream.IntStream.range(0, n)
+                    .filter(j -> !onlyRelus || (current.lower(j) < 0 && current.upper(j) > 0)).toArray();
+            if (rows.length == 0) continue;
+            Tensor c = Tensor.zeros(rows.length, n);
+            for (int i = 0; i < rows.length; i++) c.data()[i * n + rows[i]] = 1;
             SlopeOptimizer opt = new SlopeOptimizer(this, box, pre);
-            double[] lo = opt.maximise(id, new Objective(Objective.identity(n).c(), new double[n]));
-            double[] up = negate(opt.maximise(id, new Objective(Objective.identity(n).c().neg(), new double[n])));
-            pre.put(id, new Interval(lo, up).intersect(crown.get(id)));
+            double[] lo = opt.maximise(id, new Objective(c, new double[rows.length]));
+            double[] up = negate(opt.maximise(id, new Objective(c.neg(), new double[rows.length])));
+            double[] lower = current.lower().clone(), upper = current.upper().clone();
+            for (int i = 0; i < rows.length; i++) {
+                lower[rows[i]] = Math.max(lower[rows[i]], lo[i]);
+                upper[rows[i]] = Math.min(upper[rows[i]], up[i]);
+            }
+            pre.put(id, new Interval(lower, upper));
         }
         return pre;
     }
