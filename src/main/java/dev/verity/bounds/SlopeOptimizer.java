@@ -122,6 +122,7 @@ final class SlopeOptimizer {
         int sinceImprovement = 0;
         Map<Integer, double[]> gradients = new HashMap<>();
         for (int step = 0; step <= options.alphaIterations(); step++) {
+            BoundEngine.checkInterrupted();
             boolean last = step == options.alphaIterations() || total == 0;
             double[] value = boundAndGradient(target, obj, slopes, last ? null : gradients);
             double sum = 0;

@@ -1,18 +1,13 @@
 package dev.verity.cli;
 
 import dev.verity.InvalidInputException;
-import dev.verity.model.Forward;
 import dev.verity.model.Network;
 import dev.verity.onnx.OnnxImporter;
-import dev.verity.spec.Box;
-import dev.verity.spec.Case;
-import dev.verity.spec.Disjunct;
-import dev.verity.spec.LinearConstraint;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.spec.VnnlibReader;
-import dev.verity.tensor.Float32Ops;
-import dev.verity.tensor.Tensor;
-import dev.verity.tensor.TensorOps;
+import dev.verity.verify.VerificationResult;
+import dev.verity.verify.Verifier;
+import dev.verity.verify.VerifyOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,32 +18,39 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.SplittableRandom;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /**
  * {@code verity demo}: the bundled example end to end — a VNN-COMP 2021 MNIST network and two of its
- * robustness properties (one that holds, one that is violated, per the competition's results). Today it
- * loads both, evaluates the network in double and float32, and searches each input box by sampling; the
- * bound engine will turn it into a full verification run.
+ * robustness properties (one that holds, one that is violated, per the competition's results), each run
+ * through the {@link Verifier} pipeline; prints every stage, the verdict and the method that decided it.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Runs Verity on the bundled example (mnist-net_256x2 from VNN-COMP 2021 with two robustness properties).")
+        description = {"Runs Verity on the bundled example (mnist-net_256x2 from VNN-COMP 2021 with two robustness properties: "
+                + "prop_0_0.03 holds and prop_0_0.05 is violated, per the competition) through the verify pipeline.",
+                "For each property the last line is: <property>: <verdict> [by <method>] (expected: holds|violated)."})
 final class DemoCommand implements Callable<Integer> {
     static final String RESOURCE_DIR = "/dev/verity/demo/";
     static final String MODEL = "mnist-net_256x2.onnx";
     static final String[] PROPERTIES = {"prop_0_0.03.vnnlib", "prop_0_0.05.vnnlib"};
+    /** The VNN-COMP 2021 answers (expected_majority in shared/benchmarks/vnncomp_expected_results.csv). */
+    static final String[] EXPECTED = {"holds", "violated"};
 
-    @Option(names = "--samples", defaultValue = "2000", paramLabel = "N", description = "Random points per input box (default ${DEFAULT-VALUE}).")
+    @Option(names = "--samples", defaultValue = "50", paramLabel = "N", description = "PGD starting points per input box (default ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed of the attack (default ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--timeout", defaultValue = "30", paramLabel = "S", description = "Time limit per property in seconds (default ${DEFAULT-VALUE}).")
+    double timeout;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() throws IOException {
         if (samples < 1) throw new InvalidInputException("--samples must be at least 1");
+        if (!(timeout > 0) || Double.isInfinite(timeout)) throw new InvalidInputException("--timeout must be a number of seconds > 0");
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("verity-demo");
         try {
@@ -56,11 +58,24 @@ final class DemoCommand implements Callable<Integer> {
             Network net = OnnxImporter.load(model);
             out.printf("model     %s: input %s, output %s, %,d parameters, %,d ReLUs%n", MODEL, net.inputShape(),
                     net.outputShape(), net.parameterCount(), net.reluCount());
-            for (String name : PROPERTIES) {
-                VnnlibProperty property = VnnlibReader.read(extract(dir, name));
-                out.printf("property  %s: %d input(s), %d output(s), %d case(s)%n", name, property.inputCount(),
-                        property.outputCount(), property.cases().size());
-                runProperty(net, property, out);
+            VerifyOptions defaults = VerifyOptions.defaults(Duration.ofMillis((long) (timeout * 1000)));
+            VerifyOptions options = defaults.withPgd(defaults.pgd().withRestarts(samples).withBatchSize(Math.min(samples, 100)).withSeed(seed));
+            Verifier verifier = new Verifier(net, options); // one verifier: the bound engine's constants are shared
+            for (int i = 0; i < PROPERTIES.length; i++) {
+                VnnlibProperty property = VnnlibReader.read(extract(dir, PROPERTIES[i]));
+                out.printf("property  %s: %d case(s), %d disjunct(s)%n", PROPERTIES[i], property.cases().size(), property.disjunctCount());
+                out.flush();
+                VerificationResult r = verifier.verify(property, s -> {
+                    out.println("  " + s);
+                    out.flush();
+                });
+                if (r.counterexample() != null)
+                    out.printf("  counterexample in case %d, disjunct %d, confirmed in float64 and float32 (outputs %s)%n",
+                            r.counterexample().caseIndex(), r.counterexample().disjunctIndex(),
+                            java.util.Arrays.toString(r.counterexample().output()));
+                out.printf("%s: %s%s in %d ms (expected: %s)%n", PROPERTIES[i], r.verdict().word(),
+                        r.method() == null ? "" : " by " + r.method(), r.millis(), EXPECTED[i]);
+                out.flush();
             }
         } finally {
             try (var files = Files.list(dir)) {
@@ -68,59 +83,10 @@ final class DemoCommand implements Callable<Integer> {
             }
             Files.deleteIfExists(dir);
         }
-        out.println("done: sampling can only find counterexamples; proofs (VERIFIED) need the bound engine.");
+        out.println("done: 'unknown' means no bound method was tight enough to prove the property; Verity never reports "
+                + "'verified' without a certified bound nor 'falsified' without a confirmed counterexample.");
         out.flush();
         return Main.EXIT_OK;
-    }
-
-    private void runProperty(Network net, VnnlibProperty property, PrintWriter out) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (Case c : property.cases()) {
-            Box box = c.input();
-            double[] centre = box.center();
-            double[] y64 = evaluate(net, centre, false);
-            double[] y32 = evaluate(net, centre, true);
-            out.printf("  centre: predicted class %d (float64), %d (float32); safety margin %.6f%n",
-                    RunCommand.argmax(y64), RunCommand.argmax(y32), margin(c, y64));
-            double best = Double.POSITIVE_INFINITY;
-            double[] worst = null;
-            for (int s = 0; s < samples; s++) {
-                double[] x = new double[centre.length];
-                for (int i = 0; i < x.length; i++) {
-                    double lo = box.lower()[i], hi = box.upper()[i];
-                    // Half the samples on box corners: for piecewise-linear nets the extremes are often there.
-                    x[i] = s % 2 == 0 ? (rnd.nextBoolean() ? lo : hi) : lo + (hi - lo) * rnd.nextDouble();
-                }
-                double m = margin(c, evaluate(net, x, false));
-                if (m < best) {
-                    best = m;
-                    worst = x;
-                }
-            }
-            boolean violated = best <= 0 && margin(c, evaluate(net, worst, true)) <= 0;
-            out.printf("  sampling: %d points, smallest safety margin %.6f -> %s%n", samples, best,
-                    violated ? "counterexample found (checked in float64 and float32)" : "no counterexample found");
-        }
-    }
-
-    /**
-     * Safety margin of outputs {@code y}: the property's unsafe set is a disjunction of conjunctions of
-     * rows {@code c·y + d <= 0}; a disjunct is violated when all its rows are <= 0, so its margin is the
-     * largest row value, and the point's margin is the smallest over disjuncts (<= 0: counterexample).
-     */
-    static double margin(Case c, double[] y) {
-        double m = Double.POSITIVE_INFINITY;
-        for (Disjunct d : c.unsafe()) {
-            double worstRow = Double.NEGATIVE_INFINITY;
-            for (LinearConstraint row : d.rows()) worstRow = Math.max(worstRow, row.value(y));
-            m = Math.min(m, worstRow);
-        }
-        return m;
-    }
-
-    private static double[] evaluate(Network net, double[] x, boolean float32) {
-        Tensor batch = new Tensor(x.clone(), net.inputShape().withBatch(1));
-        return Forward.run(net, float32 ? Float32Ops.INSTANCE : TensorOps.INSTANCE, batch).data();
     }
 
     private static Path extract(Path dir, String name) {

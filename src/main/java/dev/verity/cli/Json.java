@@ -24,6 +24,24 @@ final class Json {
         return a;
     }
 
+    /**
+     * Numbers that may be infinite or NaN (a bound, a margin): JSON has no such values, so they are written as
+     * {@code null} (documented where it can happen, e.g. {@code min_margin} of a property without disjuncts).
+     */
+    static ArrayNode finiteOrNull(double[] values) {
+        ArrayNode a = MAPPER.createArrayNode();
+        for (double v : values) {
+            if (Double.isFinite(v)) a.add(v);
+            else a.addNull();
+        }
+        return a;
+    }
+
+    static void putFiniteOrNull(com.fasterxml.jackson.databind.node.ObjectNode node, String key, double v) {
+        if (Double.isFinite(v)) node.put(key, v);
+        else node.putNull(key);
+    }
+
     static String write(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);

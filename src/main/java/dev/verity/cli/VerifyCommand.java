@@ -1,0 +1,113 @@
+package dev.verity.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.verity.InvalidInputException;
+import dev.verity.attack.Counterexample;
+import dev.verity.model.Network;
+import dev.verity.spec.VnnlibProperty;
+import dev.verity.verify.StageLog;
+import dev.verity.verify.VerificationResult;
+import dev.verity.verify.Verifier;
+import dev.verity.verify.VerifyOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+
+/** {@code verity verify MODEL SPEC}: the full pipeline (PGD, ibp, crown, alpha-crown) and a verdict. */
+@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Decides a VNN-LIB property: a PGD attack first (a counterexample counts only after the double and the float32 "
+                        + "forward pass both confirm it inside the box), then ibp, crown and alpha-crown bounds, stopping at the "
+                        + "first decisive answer.",
+                "Prints one line per stage, then the verdict as the last line: verified, falsified, unknown or timeout.",
+                "Exit status: 0 verified, 10 falsified, 20 unknown, 30 timeout, 2 bad input, 1 internal error.",
+                "JSON keys: result, method (the stage that decided; null for unknown/timeout), time_ms, counterexample "
+                        + "({input, output, output_float32, case, disjunct}; null unless falsified), stages."})
+final class VerifyCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model (.onnx or .onnx.gz)")
+    Path model;
+
+    @Parameters(index = "1", paramLabel = "SPEC", description = "VNN-LIB property (.vnnlib, gzip accepted)")
+    Path property;
+
+    @Option(names = "--timeout", defaultValue = "60", paramLabel = "S", description = "Wall-clock limit in seconds (default ${DEFAULT-VALUE}).")
+    double timeout;
+
+    @Option(names = "--json", description = "Print one JSON object instead of stage lines and the verdict.")
+    boolean json;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public Integer call() {
+        if (!(timeout >= 0) || Double.isInfinite(timeout)) throw new InvalidInputException("--timeout must be a number of seconds >= 0, got " + timeout);
+        Network net = Models.load(model);
+        VnnlibProperty p = Properties.load(property, net, model);
+        PrintWriter out = spec.commandLine().getOut();
+        if (!json) {
+            out.printf("model     %s: input %s, output %s, %,d ReLUs%n", model, net.inputShape(), net.outputShape(), net.reluCount());
+            out.printf("property  %s: %d case(s), %d disjunct(s)%n", property, p.cases().size(), p.disjunctCount());
+            out.flush();
+        }
+        Duration budget = Duration.ofNanos((long) Math.min(timeout * 1e9, (double) Long.MAX_VALUE));
+        Verifier verifier = new Verifier(net, VerifyOptions.defaults(budget));
+        VerificationResult r = verifier.verify(p, s -> {
+            if (!json) {
+                out.println(s);
+                out.flush();
+            }
+        });
+        if (json) out.println(Json.write(toJson(r)));
+        else print(out, r);
+        out.flush();
+        return r.verdict().exitCode();
+    }
+
+    /** The verdict block; the bare verdict word is always the last line. */
+    static void print(PrintWriter out, VerificationResult r) {
+        Counterexample ce = r.counterexample();
+        if (ce != null) {
+            out.printf("counterexample: case %d, disjunct %d%n", ce.caseIndex(), ce.disjunctIndex());
+            out.printf("  output (float64) %s%n", Arrays.toString(ce.output()));
+            out.printf("  output (float32) %s%n", Arrays.toString(ce.outputFloat32()));
+            out.printf("  input            %s%n", Arrays.toString(ce.input()));
+        }
+        out.printf("result %s%s in %d ms%n", r.verdict().word(), r.method() == null ? "" : " by " + r.method(), r.millis());
+        out.println(r.verdict().word());
+    }
+
+    static ObjectNode toJson(VerificationResult r) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("result", r.verdict().word());
+        if (r.method() == null) o.putNull("method");
+        else o.put("method", r.method());
+        o.put("time_ms", r.millis());
+        Counterexample ce = r.counterexample();
+        if (ce == null) o.putNull("counterexample");
+        else {
+            ObjectNode c = o.putObject("counterexample");
+            c.set("input", Json.array(ce.input()));
+            c.set("output", Json.array(ce.output()));
+            c.set("output_float32", Json.array(ce.outputFloat32()));
+            c.put("case", ce.caseIndex());
+            c.put("disjunct", ce.disjunctIndex());
+        }
+        ArrayNode stages = o.putArray("stages");
+        for (StageLog s : r.stages()) {
+            ObjectNode n = stages.addObject();
+            n.put("stage", s.stage());
+            n.put("outcome", s.outcome());
+            n.put("open_before", s.openBefore());
+            n.put("open_after", s.openAfter());
+            Json.putFiniteOrNull(n, "min_margin", s.minMargin());
+            n.put("time_ms", s.millis());
+        }
+        return o;
+    }
+}

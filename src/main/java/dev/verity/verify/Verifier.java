@@ -1,0 +1,207 @@
+package dev.verity.verify;
+
+import dev.verity.InvalidInputException;
+import dev.verity.attack.AttackResult;
+import dev.verity.attack.Counterexample;
+import dev.verity.attack.Counterexamples;
+import dev.verity.attack.Pgd;
+import dev.verity.bounds.BoundEngine;
+import dev.verity.bounds.Method;
+import dev.verity.model.Network;
+import dev.verity.spec.Case;
+import dev.verity.spec.Disjunct;
+import dev.verity.spec.VnnlibProperty;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The verification pipeline: a cheap PGD attack, then bound methods from cheapest to tightest
+ * (by default {@code ibp → crown → alpha-crown}), stopping at the first decisive answer.
+ *
+ * <h2>Semantics</h2>
+ * A VNN-LIB property describes unsafe outputs per input box. It holds (VERIFIED) iff for every case, every
+ * unsafe disjunct is excluded; a disjunct is excluded when some row {@code c·y + d} has a certified lower bound
+ * above the tolerance τ of {@link Margins} (τ = 1e-7·max(1, |lower|, |upper|): bounds are computed in double
+ * without outward rounding, and a margin in (0, τ] is UNKNOWN, never VERIFIED). Each method bounds, per case,
+ * one objective made of all rows of the disjuncts still open; a disjunct excluded by a cheap method is not
+ * bounded again by the expensive ones. The property is violated (FALSIFIED) only with a counterexample that
+ * {@link Counterexamples#confirm} accepts — inside the box exactly, unsafe in the double and in the float32
+ * forward pass — and the verifier re-confirms the attack's point itself before reporting it.
+ *
+ * <h2>Time</h2>
+ * The deadline is checked before every stage and every case; PGD gets its own share of it and stops by itself.
+ * The bound engine cannot be interrupted, so each bound computation runs on a daemon thread that the verifier
+ * stops waiting for at the deadline (the stage is abandoned and the verdict is TIMEOUT; the computation finishes
+ * in the background and its result is dropped).
+ */
+public final class Verifier {
+    private final Network net;
+    private final BoundEngine engine;
+    private final VerifyOptions options;
+
+    /** A verifier for one network; reuse it for several properties (the bound engine caches per-layer constants). */
+    public Verifier(Network net, VerifyOptions options) {
+        this.net = net;
+        this.options = options;
+        this.engine = new BoundEngine(net, options.boundOptions());
+    }
+
+    public static VerificationResult verify(Network net, VnnlibProperty property, VerifyOptions options) {
+        return new Verifier(net, options).verify(property, s -> {});
+    }
+
+    public VerificationResult verify(VnnlibProperty property) {
+        return verify(property, s -> {});
+    }
+
+    /** Verifies {@code property}, telling {@code listener} about every stage as soon as it ends. */
+    public VerificationResult verify(VnnlibProperty property, Consumer<StageLog> listener) {
+        return new Run(property, listener).run();
+    }
+
+    /** One verification run: the open disjuncts, the stage log and the clock. */
+    private final class Run {
+        final VnnlibProperty property;
+        final Consumer<StageLog> listener;
+        final long start = System.nanoTime();
+        final long deadline;
+        final boolean[][] open;
+        int openCount;
+        final List<StageLog> stages = new ArrayList<>();
+
+        Run(VnnlibProperty property, Consumer<StageLog> listener) {
+            this.property = property;
+            this.listener = listener;
+            this.deadline = start + nanos(options.timeout());
+            int n = net.inputShape().numel(), m = net.outputShape().numel();
+            if (property.inputCount() != n || property.outputCount() != m)
+                throw new InvalidInputException("the property has " + property.inputCount() + " inputs and " + property.outputCount()
+                        + " outputs; the network has " + n + " inputs and " + m + " outputs");
+            List<Case> cases = property.cases();
+            open = new boolean[cases.size()][];
+            for (int k = 0; k < cases.size(); k++) {
+                open[k] = new boolean[cases.get(k).unsafe().size()];
+                java.util.Arrays.fill(open[k], true);
+                openCount += open[k].length;
+            }
+        }
+
+        VerificationResult run() {
+            // An empty unsafe set (no cases, or no disjuncts) holds without any computation.
+            if (openCount == 0) return result(Verdict.VERIFIED, "trivial", null);
+            if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
+            Optional<Counterexample> ce = attack();
+            if (ce.isPresent()) return result(Verdict.FALSIFIED, "pgd", ce.get());
+            for (Method method : options.methods()) {
+                if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
+                if (!bound(method)) return result(Verdict.TIMEOUT, null, null);
+                if (openCount == 0) return result(Verdict.VERIFIED, method.cliName(), null);
+            }
+            return result(Verdict.UNKNOWN, null, null);
+        }
+
+        /** PGD within its share of the budget; a counterexample only if the verifier re-confirms it. */
+        Optional<Counterexample> attack() {
+            long t0 = System.nanoTime();
+            int before = openCount;
+            long share = (long) (nanos(options.timeout()) * options.pgdShare());
+            long pgdDeadline = Math.min(deadline, saturatedAdd(t0, share));
+            Instant until = Instant.now().plusNanos(Math.max(0, pgdDeadline - t0));
+            AttackResult a = Pgd.attack(net, property, options.pgd().withDeadline(until));
+            Optional<Counterexample> confirmed = a.counterexample()
+                    .flatMap(c -> Counterexamples.confirm(net, property, c.input()));
+            String outcome = confirmed.isPresent() ? "counterexample (case " + confirmed.get().caseIndex() + ", disjunct "
+                    + confirmed.get().disjunctIndex() + ")"
+                    : a.found() ? "candidate rejected by the re-check"
+                    : "no counterexample in " + a.restartsRun() + " start(s)" + (a.timedOut() ? ", stopped at its time share" : "");
+            log(new StageLog("pgd", outcome, before, confirmed.isPresent() ? 0 : before, a.bestValue() == Double.POSITIVE_INFINITY ? Double.NaN : a.bestValue(),
+                    System.nanoTime() - t0));
+            return confirmed;
+        }
+
+        /** One bound method over every case with open disjuncts; false when the deadline cut it short. */
+        boolean bound(Method method) {
+            long t0 = System.nanoTime();
+            int before = openCount;
+            double minMargin = Double.NaN;
+            List<Case> cases = property.cases();
+            for (int k = 0; k < cases.size(); k++) {
+                List<Integer> idx = new ArrayList<>();
+                for (int j = 0; j < open[k].length; j++) if (open[k][j]) idx.add(j);
+                if (idx.isEmpty()) continue;
+                Case c = cases.get(k);
+                List<Disjunct> ds = idx.stream().map(c.unsafe()::get).toList();
+                Optional<CaseBounds> b = pastDeadline() ? Optional.empty()
+                        : withDeadline(() -> CaseBounds.compute(engine, method, c.input(), ds, false));
+                if (b.isEmpty()) {
+                    log(new StageLog(method.cliName(), "abandoned at the deadline (case " + k + " of " + cases.size() + ")", before, openCount,
+                            minMargin, System.nanoTime() - t0));
+                    return false;
+                }
+                for (int i = 0; i < idx.size(); i++) {
+                    if (b.get().excluded()[i]) {
+                        open[k][idx.get(i)] = false;
+                        openCount--;
+                    }
+                    double m = b.get().margins()[i];
+                    if (Double.isNaN(minMargin) || m < minMargin) minMargin = m;
+                }
+            }
+            log(new StageLog(method.cliName(), "excluded " + (before - openCount) + " of " + before, before, openCount, minMargin,
+                    System.nanoTime() - t0));
+            return true;
+        }
+
+        /** Runs {@code task} on a daemon thread and waits for it until the deadline at most. */
+        <T> Optional<T> withDeadline(Callable<T> task) {
+            FutureTask<T> future = new FutureTask<>(task);
+            Thread.ofPlatform().daemon().name("verity-bounds").start(future);
+            try {
+                return Optional.of(future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException e) {
+                future.cancel(true);
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                future.cancel(true);
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error err) throw err;
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+
+        boolean pastDeadline() { return System.nanoTime() - deadline >= 0; }
+
+        void log(StageLog s) {
+            stages.add(s);
+            listener.accept(s);
+        }
+
+        VerificationResult result(Verdict v, String method, Counterexample ce) {
+            return new VerificationResult(v, method, System.nanoTime() - start, ce, stages);
+        }
+    }
+
+    /** Budgets beyond ~3 years count as 3 years: deadlines on the nanoTime clock then never overflow. */
+    private static long nanos(java.time.Duration d) {
+        return d.compareTo(MAX_BUDGET) > 0 ? MAX_BUDGET.toNanos() : d.toNanos();
+    }
+
+    private static final java.time.Duration MAX_BUDGET = java.time.Duration.ofDays(1000);
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+}

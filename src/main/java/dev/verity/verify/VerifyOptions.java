@@ -1,0 +1,48 @@
+package dev.verity.verify;
+
+import dev.verity.attack.PgdOptions;
+import dev.verity.bounds.BoundOptions;
+import dev.verity.bounds.Method;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link Verifier} run.
+ *
+ * @param timeout       wall-clock budget of the whole run; past it the verdict is TIMEOUT
+ * @param pgd           the attack run first (its own deadline is replaced by the run's PGD deadline)
+ * @param pgdShare      the fraction of {@code timeout} the first attack may use (it stops earlier when done)
+ * @param methods       the bound methods tried in order, cheapest first
+ * @param boundOptions  options of the bound engine
+ */
+public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, List<Method> methods, BoundOptions boundOptions) {
+
+    /** ibp → crown → alpha-crown: each step costs roughly an order of magnitude more than the one before. */
+    public static final List<Method> DEFAULT_METHODS = List.of(Method.IBP, Method.CROWN, Method.ALPHA_CROWN);
+
+    public VerifyOptions {
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(pgd, "pgd");
+        Objects.requireNonNull(boundOptions, "boundOptions");
+        if (timeout.isNegative()) throw new IllegalArgumentException("timeout must be >= 0, got " + timeout);
+        if (!(pgdShare > 0 && pgdShare <= 1)) throw new IllegalArgumentException("pgdShare must be in (0, 1], got " + pgdShare);
+        methods = List.copyOf(methods);
+    }
+
+    /**
+     * The defaults: PGD with 50 starts of 50 steps (on mnist-net_256x2 that finds the VNN-COMP counterexamples
+     * in well under a second; see {@link PgdOptions#defaults()} for the schedule) limited to a quarter of the
+     * budget, then {@link #DEFAULT_METHODS} with the engine's default options.
+     */
+    public static VerifyOptions defaults(Duration timeout) {
+        return new VerifyOptions(timeout, PgdOptions.defaults().withRestarts(50).withSteps(50).withBatchSize(50), 0.25,
+                DEFAULT_METHODS, BoundOptions.defaults());
+    }
+
+    public VerifyOptions withTimeout(Duration t) { return new VerifyOptions(t, pgd, pgdShare, methods, boundOptions); }
+    public VerifyOptions withPgd(PgdOptions p) { return new VerifyOptions(timeout, p, pgdShare, methods, boundOptions); }
+    public VerifyOptions withMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions); }
+    public VerifyOptions withBoundOptions(BoundOptions b) { return new VerifyOptions(timeout, pgd, pgdShare, methods, b); }
+}
