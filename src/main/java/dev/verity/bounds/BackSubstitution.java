@@ -99,7 +99,15 @@ final class BackSubstitution<T> {
                 case Layer.Flatten f -> pass(pending, node, 0, ops.reshape(coeff, inputShape(node).withBatch(m)));
                 case Layer.Reshape r -> pass(pending, node, 0, ops.reshape(coeff, inputShape(node).withBatch(m)));
                 case Layer.Transpose t -> pass(pending, node, 0, ops.transpose(coeff, inverseWithBatch(t.perm())));
-                case Layer.Pad p -> pass(pending, node, 0, ops.padAdjoint(coeff, padsWithBatch(p.pads())));
+                case Layer.Pad p -> {
+                    T cropped = ops.padAdjoint(coeff, padsWithBatch(p.pads()));
+                    pass(pending, node, 0, cropped);
+                    if (p.value() != 0) {
+                        // The padded cells hold the constant value: their coefficients move into the bias.
+                        T padded = ops.sub(ops.sumRows(coeff), ops.sumRows(cropped));
+                        bias = ops.add(bias, ops.reshape(ops.mul(padded, ops.constant(Tensor.scalar(p.value()))), m, 1));
+                    }
+                }
                 case Layer.Add add -> {
                     pass(pending, node, 0, coeff);
                     pass(pending, node, 1, coeff);

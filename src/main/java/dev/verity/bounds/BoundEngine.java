@@ -78,11 +78,18 @@ public final class BoundEngine {
             pre = intermediateBounds(method, box, ibp);
             ReluRelaxation relaxation = method.relaxation();
             if (method == Method.ALPHA_CROWN) {
+                Map<Integer, Interval> crownPre = pre;
                 if (options.alphaIntermediate()) pre = optimiseIntermediate(box, pre);
                 SlopeOptimizer optimizer = new SlopeOptimizer(this, box, pre);
                 lower = optimizer.maximise(objective);
                 upper = optimiseUpper ? negate(optimizer.maximise(objective.negate()))
                         : negate(backSubstitute(box, pre, ReluRelaxation.ADAPTIVE, objective.negate()));
+                if (crownPre != pre) {
+                    // With re-optimised intermediate bounds the slopes start from the adaptive choice at those
+                    // bounds, not from CROWN's result; keep CROWN's where it is tighter, so alpha-crown ⊆ crown.
+                    lower = max(lower, backSubstitute(box, crownPre, ReluRelaxation.ADAPTIVE, objective));
+                    upper = min(upper, negate(backSubstitute(box, crownPre, ReluRelaxation.ADAPTIVE, objective.negate())));
+                }
             } else {
                 lower = backSubstitute(box, pre, relaxation, objective);
                 upper = negate(backSubstitute(box, pre, relaxation, objective.negate()));
@@ -355,6 +362,18 @@ public final class BoundEngine {
             case Layer.Add a -> false;
             case Layer.Affine a -> false;
         };
+    }
+
+    private static double[] max(double[] a, double[] b) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) r[i] = Math.max(a[i], b[i]);
+        return r;
+    }
+
+    private static double[] min(double[] a, double[] b) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) r[i] = Math.min(a[i], b[i]);
+        return r;
     }
 
     private static double[] negate(double[] v) {

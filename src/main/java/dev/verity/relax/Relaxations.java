@@ -33,8 +33,11 @@ public final class Relaxations {
             } else if (u <= 0) {
                 lines.set(i, a, 0, a, 0);
             } else {
-                double s = (u - a * l) / (u - l);
-                double ui = a * l - s * l; // chord through (l, a·l): y = s·z + (a·l − s·l)
+                // Chord through (l, a·l) and (u, u): slope a + (1−a)·u/(u−l), intercept −l·u·(1−a)/(u−l) >= 0.
+                // Both written without subtracting nearly equal numbers (a·l − s·l lost up to 1% of u), and
+                // the intercept factored so that neither product overflows nor underflows for huge l.
+                double s = a + (1 - a) * (u / (u - l));
+                double ui = Math.min(-l, u) * (Math.max(-l, u) / (u - l)) * (1 - a);
                 switch (kind) {
                     case BOX -> lines.set(i, 0, a * l, 0, u);
                     case PARALLEL -> lines.set(i, s, 0, s, ui);
