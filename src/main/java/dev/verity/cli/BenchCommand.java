@@ -32,6 +32,8 @@ import java.util.concurrent.Callable;
                 "Without --model: double-precision GEMM throughput (GFLOP/s) on an N x N x N product.",
                 "With --model and --vnnlib: milliseconds per bound computation for each --method."})
 final class BenchCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin BoundOptionsMixin engineOptions = new BoundOptionsMixin();
+
     @Option(names = "--size", defaultValue = "1024", paramLabel = "N", description = "GEMM matrix size (default ${DEFAULT-VALUE}).")
     int size;
 
@@ -77,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
         if (rows.isEmpty()) throw new InvalidInputException(vnnlib + ": the property has no output constraints to bound");
         Objective objective = Objective.of(rows, net.outputShape().numel());
         Interval box = new Interval(c.input().lower(), c.input().upper());
-        BoundEngine engine = new BoundEngine(net);
+        BoundEngine engine = new BoundEngine(net, engineOptions.toOptions());
         List<String> names = methods == null ? List.of("ibp", "crown", "crown-ibp", "alpha-crown") : methods;
         out.printf("%-12s %12s %12s %8s%n", "method", "median ms", "min margin", "reps");
         for (String name : names) {

@@ -51,6 +51,8 @@ final class BoundsCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
+    @picocli.CommandLine.Mixin BoundOptionsMixin engineOptions = new BoundOptionsMixin();
+
     static final class Source {
         @Option(names = "--vnnlib", paramLabel = "FILE", description = "VNN-LIB property (its cases are bounded one by one)")
         Path vnnlib;
@@ -124,7 +126,7 @@ final class BoundsCommand implements Callable<Integer> {
             described = String.format(Locale.ROOT, "robustness of label %d within eps %s of %s%s", r.label, r.eps, r.input,
                     r.clip == null ? " (not clipped)" : " clipped to [" + r.clip[0] + ", " + r.clip[1] + "]");
         }
-        BoundEngine engine = new BoundEngine(net);
+        BoundEngine engine = new BoundEngine(net, engineOptions.toOptions());
         List<Report> reports = new ArrayList<>();
         for (Method m : methods) {
             List<CaseBounds> cases = new ArrayList<>();

@@ -37,6 +37,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "SPEC", description = "VNN-LIB property (.vnnlib, gzip accepted)")
     Path property;
 
+    @picocli.CommandLine.Mixin BoundOptionsMixin engineOptions = new BoundOptionsMixin();
+
     @Option(names = "--timeout", defaultValue = "60", paramLabel = "S", description = "Wall-clock limit in seconds (default ${DEFAULT-VALUE}).")
     double timeout;
 
@@ -56,7 +58,7 @@ final class VerifyCommand implements Callable<Integer> {
             out.flush();
         }
         Duration budget = Duration.ofNanos((long) Math.min(timeout * 1e9, (double) Long.MAX_VALUE));
-        Verifier verifier = new Verifier(net, VerifyOptions.defaults(budget));
+        Verifier verifier = new Verifier(net, VerifyOptions.defaults(budget).withBoundOptions(engineOptions.toOptions()));
         VerificationResult r = verifier.verify(p, s -> {
             if (!json) {
                 out.println(s);

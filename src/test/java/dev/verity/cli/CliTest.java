@@ -126,4 +126,26 @@ class CliTest {
         assertTrue(r.out().contains("prop_0_0.03.vnnlib"), r.out());
         assertTrue(r.out().contains("prop_0_0.05.vnnlib"), r.out());
     }
+
+    @Test
+    void intermediateModesAreSelectableAndIntersectionIsNeverLooser() {
+        Path prop = shared().resolve("benchmarks/vnncomp2021/mnistfc/prop_0_0.05.vnnlib");
+        double pure = minMargin(cli("bounds", mnist256x2().toString(), "--vnnlib", prop.toString(), "--method", "crown", "--json"));
+        double mixed = minMargin(cli("bounds", mnist256x2().toString(), "--vnnlib", prop.toString(), "--method", "crown",
+                "--intermediate", "intersect-ibp", "--json"));
+        assertEquals(-4.929853242469659, pure, 1e-9, "pure CROWN = auto_LiRPA's pure mode (shared/oracle)");
+        assertTrue(mixed >= pure, mixed + " < " + pure);
+        Result bad = cli("bounds", mnist256x2().toString(), "--vnnlib", prop.toString(), "--method", "crown", "--intermediate", "sometimes");
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("--intermediate"), bad.err());
+    }
+
+    private static double minMargin(Result r) {
+        assertEquals(0, r.status(), r.err());
+        try {
+            return Json.MAPPER.readTree(r.out()).get("min_margin").asDouble();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
 }
