@@ -1,5 +1,6 @@
 package dev.verity.bounds;
 
+import dev.verity.model.BatchAxis;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
@@ -98,9 +99,9 @@ final class BackSubstitution<T> {
                 }
                 case Layer.Flatten f -> pass(pending, node, 0, ops.reshape(coeff, inputShape(node).withBatch(m)));
                 case Layer.Reshape r -> pass(pending, node, 0, ops.reshape(coeff, inputShape(node).withBatch(m)));
-                case Layer.Transpose t -> pass(pending, node, 0, ops.transpose(coeff, inverseWithBatch(t.perm())));
+                case Layer.Transpose t -> pass(pending, node, 0, ops.transpose(coeff, BatchAxis.inversePerm(t.perm())));
                 case Layer.Pad p -> {
-                    T cropped = ops.padAdjoint(coeff, padsWithBatch(p.pads()));
+                    T cropped = ops.padAdjoint(coeff, BatchAxis.pads(p.pads()));
                     pass(pending, node, 0, cropped);
                     if (p.value() != 0) {
                         // The padded cells hold the constant value: their coefficients move into the bias.
@@ -148,22 +149,5 @@ final class BackSubstitution<T> {
 
     private Shape inputShape(Node node) {
         return net.node(node.inputs().getFirst()).shape();
-    }
-
-    /** The adjoint of a transpose is the inverse permutation (batch axis kept first). */
-    static int[] inverseWithBatch(int[] perm) {
-        int[] inv = new int[perm.length + 1];
-        for (int i = 0; i < perm.length; i++) inv[perm[i] + 1] = i + 1;
-        return inv;
-    }
-
-    static int[] padsWithBatch(int[] pads) {
-        int r = pads.length / 2;
-        int[] p = new int[pads.length + 2];
-        for (int i = 0; i < r; i++) {
-            p[i + 1] = pads[i];
-            p[r + 2 + i] = pads[r + i];
-        }
-        return p;
     }
 }

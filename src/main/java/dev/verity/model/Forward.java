@@ -48,27 +48,11 @@ public final class Forward {
             case Layer.AvgPool2d a -> ops.avgPool2d(in.getFirst(), a.geometry());
             case Layer.Flatten f -> ops.reshape(in.getFirst(), -1, node.shape().numel());
             case Layer.Reshape r -> ops.reshape(in.getFirst(), r.target().withBatch(-1));
-            case Layer.Transpose t -> ops.transpose(in.getFirst(), withBatchAxis(t.perm()));
-            case Layer.Pad p -> ops.pad(in.getFirst(), withBatchPads(p.pads()), p.value());
+            case Layer.Transpose t -> ops.transpose(in.getFirst(), BatchAxis.perm(t.perm()));
+            case Layer.Pad p -> ops.pad(in.getFirst(), BatchAxis.pads(p.pads()), p.value());
             case Layer.Add a -> ops.add(in.get(0), in.get(1));
             case Layer.Affine a -> ops.add(ops.mul(in.getFirst(), ops.constant(a.scale())), ops.constant(a.shift()));
         };
-    }
-
-    private static int[] withBatchAxis(int[] perm) {
-        int[] p = new int[perm.length + 1];
-        for (int i = 0; i < perm.length; i++) p[i + 1] = perm[i] + 1;
-        return p;
-    }
-
-    private static int[] withBatchPads(int[] pads) {
-        int r = pads.length / 2;
-        int[] p = new int[pads.length + 2];
-        for (int i = 0; i < r; i++) {
-            p[i + 1] = pads[i];
-            p[r + 2 + i] = pads[r + i];
-        }
-        return p;
     }
 
     /** Convenience: one sample (no batch axis) through the double forward pass. */
