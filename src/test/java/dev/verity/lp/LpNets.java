@@ -1,0 +1,116 @@
+package dev.verity.lp;
+
+import dev.verity.bounds.Interval;
+import dev.verity.bounds.Objective;
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+import dev.verity.model.Shape;
+import dev.verity.tensor.ConvGeometry;
+import dev.verity.tensor.Tensor;
+
+import java.util.SplittableRandom;
+
+/** Seeded random small ReLU networks of every layer kind TriangleLp encodes, boxes and objectives. */
+final class LpNets {
+    private LpNets() {}
+
+    enum Family { DENSE, DEEP, CONV, AFFINE_RESHAPE, RESIDUAL }
+
+    static Network build(Family family, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        return switch (family) {
+            case DENSE -> mlp(r, 4, 6, 5, 3);
+            case DEEP -> mlp(r, 3, 5, 5, 5, 2);
+            case CONV -> {
+                var b = Network.builder(new Shape(2, 4, 4));
+                b.add(conv(r, 2, 3, 3, ConvGeometry.simple(2, 1)));                       // [3, 2, 2]
+                b.add(new Layer.Relu());
+                b.add(conv(r, 3, 2, 2, new ConvGeometry(1, 1, 0, 1, 1, 0, 1, 1, 1)));     // [2, 2, 2]
+                b.add(new Layer.Relu());
+                b.add(new Layer.Flatten());
+                b.add(dense(r, 8, 3));
+                yield b.build();
+            }
+            case AFFINE_RESHAPE -> {
+                var b = Network.builder(new Shape(2, 2));
+                b.add(new Layer.Affine(gaussian(r, 1, 2, 2), gaussian(r, 0.3, 2, 2)));
+                b.add(new Layer.Flatten());
+                b.add(dense(r, 4, 6));
+                b.add(new Layer.Relu());
+                b.add(new Layer.Reshape(new Shape(2, 3)));
+                b.add(dense(r, 3, 4));                                                    // on the last axis: [2, 4]
+                b.add(new Layer.Relu());
+                b.add(new Layer.Flatten());
+                b.add(dense(r, 8, 3));
+                yield b.build();
+            }
+            case RESIDUAL -> {
+                var b = Network.builder(new Shape(4));
+                b.add(dense(r, 4, 5));
+                int h = b.add(new Layer.Relu());
+                b.add(dense(r, 5, 5));
+                int g = b.add(new Layer.Relu());
+                b.add(null, new Layer.Add(), h, g);
+                b.add(new Layer.Relu());
+                b.add(dense(r, 5, 2));
+                yield b.build();
+            }
+        };
+    }
+
+    static Network mlp(SplittableRandom r, int... widths) {
+        var b = Network.builder(new Shape(widths[0]));
+        for (int i = 1; i < widths.length; i++) {
+            b.add(dense(r, widths[i - 1], widths[i]));
+            if (i < widths.length - 1) b.add(new Layer.Relu());
+        }
+        return b.build();
+    }
+
+    static Layer.Dense dense(SplittableRandom r, int in, int out) {
+        return new Layer.Dense(gaussian(r, 1.5 / Math.sqrt(in), out, in), gaussian(r, 0.5, out));
+    }
+
+    static Layer.Conv2d conv(SplittableRandom r, int in, int out, int k, ConvGeometry g) {
+        return new Layer.Conv2d(gaussian(r, 1.5 / Math.sqrt(in * k * k), out, in, k, k), gaussian(r, 0.5, out), g);
+    }
+
+    static Tensor gaussian(SplittableRandom r, double std, int... shape) {
+        Tensor t = Tensor.zeros(shape);
+        double[] d = t.data();
+        for (int i = 0; i < d.length; i++) d[i] = gauss(r) * std;
+        return t;
+    }
+
+    static double gauss(SplittableRandom r) {
+        return Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
+    }
+
+    static Interval box(Network net, SplittableRandom r) {
+        int n = net.inputShape().numel();
+        double radius = 0.1 + 0.9 * r.nextDouble();
+        double[] lo = new double[n], hi = new double[n];
+        for (int i = 0; i < n; i++) {
+            double c = 2 * r.nextDouble() - 1;
+            lo[i] = c - radius;
+            hi[i] = c + radius;
+        }
+        return new Interval(lo, hi);
+    }
+
+    /** The identity rows, their negations and two random rows with offsets. */
+    static Objective objective(Network net, SplittableRandom r) {
+        int n = net.outputShape().numel(), m = 2 * n + 2;
+        Tensor c = Tensor.zeros(m, n);
+        double[] d = new double[m];
+        for (int j = 0; j < n; j++) {
+            c.data()[j * n + j] = 1;
+            c.data()[(n + j) * n + j] = -1;
+        }
+        for (int i = 2 * n; i < m; i++) {
+            for (int j = 0; j < n; j++) c.data()[i * n + j] = gauss(r);
+            d[i] = gauss(r);
+        }
+        return new Objective(c, d);
+    }
+}
