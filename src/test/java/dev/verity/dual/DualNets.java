@@ -1,0 +1,144 @@
+package dev.verity.dual;
+
+import dev.verity.bounds.Interval;
+import dev.verity.bounds.Objective;
+import dev.verity.model.Forward;
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+import dev.verity.model.Shape;
+import dev.verity.tensor.ConvGeometry;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.TensorOps;
+
+import java.util.SplittableRandom;
+
+/** Seeded random small chain networks of every layer kind the Lagrangian dual handles, boxes, objectives. */
+final class DualNets {
+    private DualNets() {}
+
+    enum Family {
+        DENSE_RELU, DEEP_RELU, LEAKY_RELU, SIGMOID, TANH, CONV_RELU, AFFINE_RESHAPE_RELU, MIXED;
+
+        boolean piecewiseLinear() { return this != SIGMOID && this != TANH && this != MIXED; }
+
+        boolean reluOnly() { return this == DENSE_RELU || this == DEEP_RELU || this == CONV_RELU || this == AFFINE_RESHAPE_RELU; }
+    }
+
+    static Network build(Family family, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        return switch (family) {
+            case DENSE_RELU -> mlp(r, new int[]{4, 6, 5, 3}, new Layer.Relu());
+            case DEEP_RELU -> mlp(r, new int[]{3, 5, 5, 5, 5, 2}, new Layer.Relu());
+            case SIGMOID -> mlp(r, new int[]{3, 5, 4, 3}, new Layer.Sigmoid());
+            case TANH -> mlp(r, new int[]{3, 5, 4, 3}, new Layer.Tanh());
+            case LEAKY_RELU -> {
+                var b = Network.builder(new Shape(4));
+                b.add(dense(r, 4, 6));
+                b.add(new Layer.LeakyRelu(0.1));
+                b.add(dense(r, 6, 5));
+                b.add(new Layer.LeakyRelu(0.35));
+                b.add(dense(r, 5, 3));
+                yield b.build();
+            }
+            case CONV_RELU -> {
+                var b = Network.builder(new Shape(2, 5, 5));
+                b.add(conv(r, 2, 3, 3, ConvGeometry.simple(2, 1)));                          // [3, 3, 3]
+                b.add(new Layer.Relu());
+                b.add(conv(r, 3, 2, 2, new ConvGeometry(1, 1, 0, 1, 1, 0, 1, 1, 1)));        // asymmetric padding: [2, 3, 3]
+                b.add(new Layer.Relu());
+                b.add(new Layer.Flatten());
+                b.add(dense(r, 18, 3));
+                yield b.build();
+            }
+            case AFFINE_RESHAPE_RELU -> {
+                var b = Network.builder(new Shape(2, 2));
+                b.add(new Layer.Affine(gaussian(r, 1, 2, 2), gaussian(r, 0.3, 2, 2)));       // signs mixed
+                b.add(new Layer.Flatten());
+                b.add(dense(r, 4, 6));
+                b.add(new Layer.Relu());
+                b.add(new Layer.Reshape(new Shape(2, 3)));
+                b.add(dense(r, 3, 4));                                                       // on the last axis: [2, 4]
+                b.add(new Layer.Relu());
+                b.add(new Layer.Flatten());
+                b.add(dense(r, 8, 3));
+                yield b.build();
+            }
+            case MIXED -> {
+                // Two activations in a row (an identity segment between them) and a network ending in one.
+                var b = Network.builder(new Shape(3));
+                b.add(dense(r, 3, 5));
+                b.add(new Layer.Tanh());
+                b.add(new Layer.Relu());
+                b.add(dense(r, 5, 4));
+                b.add(new Layer.Sigmoid());
+                b.add(dense(r, 4, 3));
+                b.add(new Layer.LeakyRelu(0.2));
+                yield b.build();
+            }
+        };
+    }
+
+    static Network mlp(SplittableRandom r, int[] widths, Layer activation) {
+        var b = Network.builder(new Shape(widths[0]));
+        for (int i = 1; i < widths.length; i++) {
+            b.add(dense(r, widths[i - 1], widths[i]));
+            if (i < widths.length - 1) b.add(activation);
+        }
+        return b.build();
+    }
+
+    static Layer.Dense dense(SplittableRandom r, int in, int out) {
+        return new Layer.Dense(gaussian(r, 1.5 / Math.sqrt(in), out, in), gaussian(r, 0.5, out));
+    }
+
+    static Layer.Conv2d conv(SplittableRandom r, int in, int out, int k, ConvGeometry g) {
+        return new Layer.Conv2d(gaussian(r, 1.5 / Math.sqrt(in * k * k), out, in, k, k), gaussian(r, 0.5, out), g);
+    }
+
+    static Tensor gaussian(SplittableRandom r, double sd, int... shape) {
+        double[] d = new double[Math.toIntExact(Tensor.numel(shape))];
+        for (int i = 0; i < d.length; i++) d[i] = sd * gaussian(r);
+        return new Tensor(d, shape);
+    }
+
+    static double gaussian(SplittableRandom r) {
+        double u = 1 - r.nextDouble(), v = r.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    }
+
+    static Interval box(SplittableRandom r, int n, double radius) {
+        double[] l = new double[n], u = new double[n];
+        for (int i = 0; i < n; i++) {
+            double c = r.nextDouble(-1, 1), e = radius * r.nextDouble(0.5, 1.5);
+            l[i] = c - e;
+            u[i] = c + e;
+        }
+        return new Interval(l, u);
+    }
+
+    static Objective objective(SplittableRandom r, int rows, int outputs) {
+        double[] d = new double[rows];
+        for (int i = 0; i < rows; i++) d[i] = gaussian(r);
+        return new Objective(gaussian(r, 1, rows, outputs), d);
+    }
+
+    /** The minimum of every objective row over {@code samples} points of the box (corners included often). */
+    static double[] sampledMin(Network net, Interval box, Objective obj, int samples, SplittableRandom r) {
+        int n = box.size();
+        double[] x = new double[samples * n];
+        for (int s = 0; s < samples; s++) {
+            boolean corner = s % 4 == 0; // the extremes of a ReLU net are often at vertices of the box
+            for (int i = 0; i < n; i++) {
+                double t = corner ? (r.nextBoolean() ? 1 : 0) : r.nextDouble();
+                x[s * n + i] = box.lower(i) + t * (box.upper(i) - box.lower(i));
+            }
+        }
+        Tensor y = Forward.run(net, TensorOps.INSTANCE, new Tensor(x, net.inputShape().withBatch(samples)));
+        double[] v = y.reshape(samples, -1).matmulTransB(obj.c()).data(), d = obj.d();
+        int m = obj.rows();
+        double[] min = new double[m];
+        java.util.Arrays.fill(min, Double.POSITIVE_INFINITY);
+        for (int s = 0; s < samples; s++) for (int i = 0; i < m; i++) min[i] = Math.min(min[i], v[s * m + i] + d[i]);
+        return min;
+    }
+}
