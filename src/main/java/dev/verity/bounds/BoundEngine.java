@@ -74,6 +74,11 @@ public final class BoundEngine {
             pre = preActivations(id -> ibp.get(id).sample0());
             lower = intervalObjective(ibp, objective);
             upper = negate(intervalObjective(ibp, objective.negate()));
+        } else if (method.lp() != Method.Lp.NONE) {
+            LpPresets.Result r = new LpPresets(this).bound(method, box, ibp, objective, optimiseUpper);
+            pre = r.intermediate();
+            lower = r.lower();
+            upper = r.upper();
         } else {
             pre = intermediateBounds(method, box, ibp);
             ReluRelaxation relaxation = method.relaxation();
@@ -185,7 +190,7 @@ public final class BoundEngine {
         return pre;
     }
 
-    private Map<Integer, Interval> intermediateBounds(Method method, Interval box, List<IntervalTensor> ibp) {
+    Map<Integer, Interval> intermediateBounds(Method method, Interval box, List<IntervalTensor> ibp) {
         Map<Integer, Interval> pre = new LinkedHashMap<>();
         for (Node node : net.nodes()) {
             if (!isNonlinear(node.layer())) continue;
@@ -208,7 +213,7 @@ public final class BoundEngine {
      * reshaping layers, and the interval image of a box under one affine map is exact). Back-substitution
      * would give the same bounds at a much higher cost (CROWN bounds the first layer this way too).
      */
-    private boolean exactByIntervals(int id) {
+    boolean exactByIntervals(int id) {
         return mixingDepth(id) <= 1;
     }
 
@@ -234,7 +239,7 @@ public final class BoundEngine {
     }
 
     /** Bounds of every element of node {@code id} by back-substitution of ±e_j rows, in chunks. */
-    private Interval backSubstituteNode(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation, int id) {
+    Interval backSubstituteNode(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation, int id) {
         int n = net.node(id).shape().numel();
         double[] lower = new double[n], upper = new double[n];
         BackSubstitution<Tensor> solver = constantSolver(box, pre, relaxation);
@@ -289,7 +294,7 @@ public final class BoundEngine {
 
     // ---- back-substitution with fixed relaxations -------------------------------------------------
 
-    private double[] backSubstitute(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation, Objective obj) {
+    double[] backSubstitute(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation, Objective obj) {
         BackSubstitution<Tensor> solver = constantSolver(box, pre, relaxation);
         int m = obj.rows();
         Tensor a = obj.c().reshape(net.outputShape().withBatch(m));

@@ -27,17 +27,45 @@ public enum Method {
     /** Interval intermediate bounds, CROWN back-substitution for the objective only. */
     CROWN_IBP("crown-ibp", ReluRelaxation.ADAPTIVE, true),
     /** CROWN with the lower slopes of the objective's back-substitution optimised (projected Adam). */
-    ALPHA_CROWN("alpha-crown", ReluRelaxation.OPTIMIZED, false);
+    ALPHA_CROWN("alpha-crown", ReluRelaxation.OPTIMIZED, false),
+    /**
+     * Paper 000's LP-LAST: DeepZ's (= LP-GREEDY's) intermediate bounds, the objective by the exact Triangle
+     * LP. (The relaxation named here is the one the intermediate bounds use.)
+     */
+    LP_LAST("lp-last", ReluRelaxation.PARALLEL, false, Lp.TRIANGLE_LAST),
+    /** Paper 000's LP-ALL: every pre-activation layer's bounds by exact Triangle LPs, layer by layer, then the objective. */
+    LP_ALL("lp-all", ReluRelaxation.ADAPTIVE, false, Lp.TRIANGLE_ALL),
+    /** The Parallelogram relaxation (paper 003 App. K.1) solved exactly, intermediate bounds by its LPs layer by layer. */
+    PARALLELOGRAM("parallelogram", ReluRelaxation.ADAPTIVE, false, Lp.PARALLELOGRAM_ALL),
+    /** CROWN's intermediate bounds, the objective by the exact Triangle LP (never looser than CROWN: the Triangle contains CROWN's lines). */
+    LP_LAST_CROWN("lp-last-crown", ReluRelaxation.ADAPTIVE, false, Lp.TRIANGLE_LAST);
+
+    /** How an LP preset uses linear programs (NONE: a bound-propagation preset). */
+    public enum Lp {
+        NONE, TRIANGLE_LAST, TRIANGLE_ALL, PARALLELOGRAM_ALL;
+
+        /** Whether intermediate bounds come from LPs (layer by layer) rather than back-substitution. */
+        public boolean allLayers() { return this == TRIANGLE_ALL || this == PARALLELOGRAM_ALL; }
+    }
 
     private final String cliName;
     private final ReluRelaxation relaxation;
     private final boolean intervalIntermediate;
+    private final Lp lp;
 
     Method(String cliName, ReluRelaxation relaxation, boolean intervalIntermediate) {
+        this(cliName, relaxation, intervalIntermediate, Lp.NONE);
+    }
+
+    Method(String cliName, ReluRelaxation relaxation, boolean intervalIntermediate, Lp lp) {
         this.cliName = cliName;
         this.relaxation = relaxation;
         this.intervalIntermediate = intervalIntermediate;
+        this.lp = lp;
     }
+
+    /** How this preset uses exact LPs ({@link Lp#NONE} for bound propagation). */
+    public Lp lp() { return lp; }
 
     public String cliName() { return cliName; }
 

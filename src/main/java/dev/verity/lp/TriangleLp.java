@@ -2,10 +2,17 @@ package dev.verity.lp;
 
 import dev.verity.bounds.Interval;
 import dev.verity.bounds.Objective;
+import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
+import dev.verity.model.Shape;
+import dev.verity.relax.Lines;
+import dev.verity.relax.Relaxations;
+import dev.verity.relax.ReluRelaxation;
 import dev.verity.tensor.ConvGeometry;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.TensorOps;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +37,11 @@ import java.util.Map;
  * nodes (the l <= z <= u of problem (C)). The chord is
  * rounded outwards too, so the LP contains every point the network can reach; {@link SafeBound} then
  * bounds the exact LP. The result is sound given sound intermediate bounds.
+ *
+ * <p>Other layers: leaky ReLU y = max(x, ax) by its own triangle (y >= x, y >= ax, chord; Parallelogram: y <= u,
+ * y <= x − (1 − a)l); sigmoid and tanh by the bound engine's lines; max-pool by y >= every input of the window and
+ * y <= the largest upper bound (y = x_k when input k dominates); transpose, pad and average pooling as the linear
+ * maps the layer computes (found by running it on index / unit inputs).
  */
 public final class TriangleLp {
 
@@ -103,10 +115,21 @@ public final class TriangleLp {
 
     /** Encodes the network into {@code solver}; returns the variables of the output's elements (flattened). */
     public int[] encode(LpSolver solver) {
+        return encode(solver, net.output().id());
+    }
+
+    /**
+     * Encodes node {@code target} and its ancestors — the relaxation of every layer before it, nothing after
+     * (what LP-ALL solves per neuron) — into {@code solver}; returns the target's variables (flattened).
+     */
+    public int[] encode(LpSolver solver, int target) {
+        boolean[] needed = ancestors(target);
         Builder b = new Builder();
         int[][] vars = new int[net.nodes().size()][];
         for (Node node : net.nodes()) {
+            if (!needed[node.id()]) continue;
             int[] in = node.inputs().isEmpty() ? null : vars[node.inputs().getFirst()];
+            Interval preIn = node.inputs().isEmpty() ? null : intermediate.get(node.inputs().getFirst());
             vars[node.id()] = switch (node.layer()) {
                 case Layer.Input i -> {
                     int[] v = new int[box.size()];
@@ -130,15 +153,135 @@ public final class TriangleLp {
                 // Row-major reshapes keep the flattened order: the same variables.
                 case Layer.Flatten f -> in;
                 case Layer.Reshape r -> in;
-                case Layer.Relu r -> relu(b, in, intermediate.get(node.inputs().getFirst()));
-                default -> throw new UnsupportedOperationException("TriangleLp cannot encode layer " + node.layer().describe()
-                        + " (node " + node.name() + "); supported: Dense, Conv2d, Affine, Add, Flatten, Reshape, Relu");
+                case Layer.Transpose t -> permuted(b, node, in);
+                case Layer.Pad p -> permuted(b, node, in);
+                case Layer.AvgPool2d a -> avgPool(b, node, in);
+                case Layer.MaxPool2d m -> maxPool(b, node, in, preIn);
+                case Layer.Relu r -> leakyRelu(b, in, preIn, 0);
+                case Layer.LeakyRelu r -> leakyRelu(b, in, preIn, r.alpha());
+                case Layer.Sigmoid s -> sShaped(b, in, preIn, false);
+                case Layer.Tanh t -> sShaped(b, in, preIn, true);
             };
             Interval pre = intermediate.get(node.id());
             if (pre != null) b.restrict(vars[node.id()], pre, node);
         }
         b.emit(solver);
-        return vars[net.output().id()].clone();
+        return vars[target].clone();
+    }
+
+    /** Which nodes the value of {@code target} depends on (itself included). */
+    private boolean[] ancestors(int target) {
+        boolean[] needed = new boolean[net.nodes().size()];
+        needed[target] = true;
+        for (int id = target; id >= 0; id--) // ids are topological: inputs come first
+            if (needed[id]) for (int in : net.node(id).inputs()) needed[in] = true;
+        return needed;
+    }
+
+    // ---- structural layers, found by running the layer itself --------------------------------------
+
+    /**
+     * Transpose and Pad move values without arithmetic: run the layer once on the input indices 1..n (exact
+     * doubles) with padding value 0, and read where each output comes from. Padded cells become variables
+     * fixed at the padding value.
+     */
+    private int[] permuted(Builder b, Node node, int[] in) {
+        Layer layer = node.layer() instanceof Layer.Pad p ? new Layer.Pad(p.pads(), 0) : node.layer();
+        double[] index = new double[in.length];
+        for (int j = 0; j < index.length; j++) index[j] = j + 1;
+        double[] src = runLayer(layer, node, new Tensor(index, net.node(node.inputs().getFirst()).shape().withBatch(1))).data();
+        int[] v = new int[src.length];
+        double padValue = node.layer() instanceof Layer.Pad p ? p.value() : Double.NaN;
+        for (int o = 0; o < v.length; o++) v[o] = src[o] == 0 ? b.variable(padValue, padValue) : in[(int) src[o] - 1];
+        return v;
+    }
+
+    /**
+     * Average pooling is linear: its coefficients are the layer's responses to the unit inputs (1/k as the
+     * forward pass computes it, within an ulp of the exact 1/k — the same arithmetic every other method uses).
+     */
+    private int[] avgPool(Builder b, Node node, int[] in) {
+        Responses r = responses(node, in.length);
+        int[] v = new int[r.inputs().length];
+        for (int o = 0; o < v.length; o++) {
+            int[] x = new int[r.inputs()[o].length];
+            for (int k = 0; k < x.length; k++) x[k] = in[r.inputs()[o][k]];
+            v[o] = b.linear(x, r.coefs()[o], 0);
+        }
+        return v;
+    }
+
+    /**
+     * Max pooling y = max of the window: y >= x_k for every input k of the window (exact), and y <= max_k u_k;
+     * when one input's lower bound is at least every other's upper bound, y = that input exactly (DeepPoly's
+     * case, paper 000 eq. 5). Bounds of the inputs: the given ones intersected with the variables' own.
+     */
+    private int[] maxPool(Builder b, Node node, int[] in, Interval pre) {
+        int[][] windows = responses(node, in.length).inputs();
+        int[] v = new int[windows.length];
+        for (int o = 0; o < v.length; o++) {
+            double maxLower = Double.NEGATIVE_INFINITY, maxUpper = Double.NEGATIVE_INFINITY;
+            int best = -1;
+            for (int k : windows[o]) {
+                double l = lowerOf(b, in, pre, k), u = upperOf(b, in, pre, k);
+                if (l > maxLower) { maxLower = l; best = k; }
+                maxUpper = Math.max(maxUpper, u);
+            }
+            boolean dominates = true;
+            for (int k : windows[o]) if (k != best && upperOf(b, in, pre, k) > maxLower) dominates = false;
+            if (dominates) {
+                v[o] = in[best];
+                continue;
+            }
+            int y = b.variable(maxLower, maxUpper);
+            for (int k : windows[o]) b.row(new int[]{y, in[k]}, new double[]{1, -1}, Sense.GE, 0);
+            v[o] = y;
+        }
+        return v;
+    }
+
+    private static double lowerOf(Builder b, int[] in, Interval pre, int k) { return pre != null ? Math.max(pre.lower(k), b.lower(in[k])) : b.lower(in[k]); }
+    private static double upperOf(Builder b, int[] in, Interval pre, int k) { return pre != null ? Math.min(pre.upper(k), b.upper(in[k])) : b.upper(in[k]); }
+
+    /** Per output of a pooling node: the inputs with a non-zero response to a unit input, and those responses. */
+    private record Responses(int[][] inputs, double[][] coefs) {}
+
+    /** Runs the pooling layer on the unit vectors, in chunks that keep the batch near 32 MB. */
+    private Responses responses(Node node, int n) {
+        Shape inShape = net.node(node.inputs().getFirst()).shape();
+        int m = node.shape().numel(), chunk = Math.max(1, Math.min(n, (1 << 22) / Math.max(1, m + n)));
+        List<List<Integer>> terms = new ArrayList<>(m);
+        List<List<Double>> coefs = new ArrayList<>(m);
+        for (int o = 0; o < m; o++) { terms.add(new ArrayList<>()); coefs.add(new ArrayList<>()); }
+        for (int s = 0; s < n; s += chunk) {
+            int k = Math.min(chunk, n - s);
+            double[] unit = new double[k * n];
+            for (int j = 0; j < k; j++) unit[j * n + s + j] = 1;
+            double[] out = runLayer(node.layer(), node, new Tensor(unit, inShape.withBatch(k))).data();
+            for (int j = 0; j < k; j++)
+                for (int o = 0; o < m; o++) {
+                    double a = out[j * m + o];
+                    if (a != 0) { terms.get(o).add(s + j); coefs.get(o).add(a); }
+                }
+        }
+        int[][] inputs = new int[m][];
+        double[][] c = new double[m][];
+        for (int o = 0; o < m; o++) {
+            inputs[o] = terms.get(o).stream().mapToInt(Integer::intValue).toArray();
+            c[o] = coefs.get(o).stream().mapToDouble(Double::doubleValue).toArray();
+        }
+        return new Responses(inputs, c);
+    }
+
+    /** The forward pass of one layer alone, on a batch. */
+    private Tensor runLayer(Layer layer, Node node, Tensor batch) {
+        return Forward.run(singleLayer(layer, net.node(node.inputs().getFirst()).shape()), TensorOps.INSTANCE, batch);
+    }
+
+    private static Network singleLayer(Layer layer, Shape in) {
+        var b = Network.builder(in);
+        b.add(layer);
+        return b.build();
     }
 
     private static int[] dense(Builder b, Layer.Dense dense, int[] in) {
@@ -187,12 +330,13 @@ public final class TriangleLp {
     }
 
     /**
-     * The relaxation uses the given intermediate bounds {@code pre} of the input (the LP as defined: the
-     * same bounds CROWN or the greedy solver would use), not their intersection with the interval bounds
-     * the variables get: those are implied by the LP, so they cannot change its optimum, but relaxing with
-     * them would. Without given bounds the variables' interval bounds are used.
+     * (Leaky) ReLU y = max(x, a·x), 0 <= a <= 1 (a = 0: ReLU). The relaxation uses the given intermediate
+     * bounds {@code pre} of the input (the LP as defined: the same bounds CROWN or the greedy solver would
+     * use), not their intersection with the interval bounds the variables get: those are implied by the LP,
+     * so they cannot change its optimum, but relaxing with them would. Without given bounds the variables'
+     * interval bounds are used.
      */
-    private int[] relu(Builder b, int[] in, Interval pre) {
+    private int[] leakyRelu(Builder b, int[] in, Interval pre, double a) {
         int[] v = new int[in.length];
         for (int j = 0; j < in.length; j++) {
             int x = in[j];
@@ -200,24 +344,54 @@ public final class TriangleLp {
             if (l >= 0) {
                 v[j] = x; // stable active: y = x exactly
             } else if (u <= 0) {
-                v[j] = b.variable(0, 0); // stable inactive: y = 0 exactly
+                v[j] = a == 0 ? b.variable(0, 0) : b.linear(new int[]{x}, new double[]{a}, 0); // stable inactive: y = a·x exactly
             } else {
-                int y = b.variable(0, u);
+                // max(u, a·l) = u since u > 0 >= a·l; y >= a·l is implied by y >= a·x and x >= l.
+                int y = b.variable(a == 0 ? 0 : Rounding.mulDown(a, l), u);
                 v[j] = y;
                 b.row(new int[]{y, x}, new double[]{1, -1}, Sense.GE, 0); // y >= x
+                if (a != 0) b.row(new int[]{y, x}, new double[]{1, -a}, Sense.GE, 0); // y >= a·x (for a = 0: y's bound)
                 switch (relaxation) {
                     case TRIANGLE -> {
-                        // y <= s·x + t with s = u/(u − l). Rounding s and t may move the chord below the ReLU by an
-                        // ulp; t is instead the smallest double with s·l + t >= 0 and s·u + t >= u exactly (the
-                        // ReLU is convex, so a line above it at both ends is above it on [l, u]).
-                        double s = u / (u - l);
-                        double t = Math.max(Rounding.mulUp(s, -l), Rounding.addUp(u, -Rounding.mulDown(s, u)));
+                        // y <= s·x + t, the chord from (l, a·l) to (u, u). Rounding s and t may move it below the
+                        // function by an ulp; t is instead chosen with s·l + t >= a·l and s·u + t >= u exactly
+                        // (the function is convex, so a line above it at both ends is above it on [l, u]).
+                        double s = a + (1 - a) * (u / (u - l));
+                        double t = Math.max(Rounding.addUp(Rounding.mulUp(a, l), -Rounding.mulDown(s, l)),
+                                Rounding.addUp(u, -Rounding.mulDown(s, u)));
                         b.row(new int[]{y, x}, new double[]{1, -s}, Sense.LE, t);
                     }
-                    // y <= u is y's bound; y <= x − l (−l is exact).
-                    case PARALLELOGRAM -> b.row(new int[]{y, x}, new double[]{1, -1}, Sense.LE, -l);
+                    // y <= u is y's bound; y − x = max(0, (a − 1)·x) <= (1 − a)·(−l) for x >= l (exact for a = 0).
+                    case PARALLELOGRAM -> b.row(new int[]{y, x}, new double[]{1, -1}, Sense.LE,
+                            a == 0 ? -l : Rounding.mulUp(Rounding.addUp(1, -a), -l));
                 }
             }
+        }
+        return v;
+    }
+
+    /**
+     * Sigmoid and tanh by the bound engine's own lines (DeepPoly's tangent/chord pair, intercepts already
+     * moved outwards for the ~1 ulp error of exp and tanh): lowerSlope·x + lowerIntercept <= y <=
+     * upperSlope·x + upperIntercept on [l, u], and y within the lines' range over [l, u] (implied).
+     */
+    private int[] sShaped(Builder b, int[] in, Interval pre, boolean tanh) {
+        double[] lo = new double[in.length], hi = new double[in.length];
+        for (int j = 0; j < in.length; j++) {
+            lo[j] = pre != null ? pre.lower(j) : b.lower(in[j]);
+            hi[j] = pre != null ? pre.upper(j) : b.upper(in[j]);
+        }
+        Interval bounds = new Interval(lo, hi);
+        Lines lines = tanh ? Relaxations.tanh(bounds, ReluRelaxation.ADAPTIVE) : Relaxations.sigmoid(bounds, ReluRelaxation.ADAPTIVE);
+        int[] v = new int[in.length];
+        for (int j = 0; j < in.length; j++) {
+            double ls = lines.lowerSlope()[j], li = lines.lowerIntercept()[j], us = lines.upperSlope()[j], ui = lines.upperIntercept()[j];
+            double yLo = Math.min(Rounding.addDown(Rounding.mulDown(ls, lo[j]), li), Rounding.addDown(Rounding.mulDown(ls, hi[j]), li));
+            double yHi = Math.max(Rounding.addUp(Rounding.mulUp(us, lo[j]), ui), Rounding.addUp(Rounding.mulUp(us, hi[j]), ui));
+            int y = b.variable(yLo, Math.max(yLo, yHi));
+            v[j] = y;
+            if (ls != 0) b.row(new int[]{y, in[j]}, new double[]{1, -ls}, Sense.GE, li);
+            if (us != 0) b.row(new int[]{y, in[j]}, new double[]{1, -us}, Sense.LE, ui);
         }
         return v;
     }
@@ -279,6 +453,9 @@ public final class TriangleLp {
             for (int j = 0; j < vars.length; j++) {
                 int v = vars[j];
                 double l = Math.max(lo[v], pre.lower(j)), u = Math.min(hi[v], pre.upper(j));
+                // Bounds computed without outward rounding (back-substitution) may miss the outward-rounded interval
+                // bounds by rounding error where the true range is (nearly) a point: keep the variable's own bounds.
+                if (!(l <= u) && pre.lower(j) <= pre.upper(j) && l - u <= 1e-9 * (1 + Math.abs(l) + Math.abs(u))) continue;
                 if (!(l <= u))
                     throw new IllegalArgumentException("intermediate bounds of node " + node.name() + " element " + j + " [" + pre.lower(j) + ", "
                             + pre.upper(j) + "] miss the interval bounds [" + lo[v] + ", " + hi[v] + "]: they cannot both be sound");

@@ -25,7 +25,7 @@ import java.util.function.Consumer;
 
 /**
  * The verification pipeline: a cheap PGD attack, then bound methods from cheapest to tightest
- * (by default {@code ibp → crown → alpha-crown}), stopping at the first decisive answer.
+ * (by default {@code ibp → crown → alpha-crown → lp-all}), stopping at the first decisive answer.
  *
  * <h2>Semantics</h2>
  * A VNN-LIB property describes unsafe outputs per input box. It holds (VERIFIED) iff for every case, every

@@ -84,6 +84,20 @@ class VerifyCliTest {
     }
 
     @Test
+    void lpAllBoundsHaveTheContractKeysAndAreAtLeastCrowns() throws IOException {
+        JsonNode o = json(cli("bounds", model.toString(), "--vnnlib", holds.toString(), "--method", "lp-all", "--json"));
+        assertTrue(fields(o).containsAll(List.of("method", "outputs", "margins", "min_margin", "verified", "time_ms", "cases")), fields(o).toString());
+        assertEquals("lp-all", o.get("method").asText());
+        assertEquals(10, o.get("outputs").get("lower").size());
+        assertEquals(9, o.get("margins").get("lower").size());
+        assertTrue(o.get("verified").isBoolean());
+        assertTrue(o.get("time_ms").isIntegralNumber());
+        JsonNode crown = json(cli("bounds", model.toString(), "--vnnlib", holds.toString(), "--method", "crown", "--json"));
+        assertTrue(o.get("min_margin").asDouble() >= crown.get("min_margin").asDouble() - 1e-9);
+        for (int j = 0; j < 10; j++) assertTrue(o.get("outputs").get("lower").get(j).asDouble() <= o.get("outputs").get("upper").get(j).asDouble());
+    }
+
+    @Test
     void boundsForAllMethodsIsAnArrayInPresetOrderAndATableInText() throws IOException {
         JsonNode a = json(cli("bounds", model.toString(), "--vnnlib", holds.toString(), "--method", "all", "--json"));
         assertTrue(a.isArray());

@@ -101,7 +101,7 @@ class VerifierTest {
         assertEquals(Verdict.UNKNOWN, r.verdict(), r.stages().toString());
         assertNull(r.method());
         // Every method ran and none was trusted.
-        assertEquals(List.of("pgd", "ibp", "crown", "alpha-crown"), r.stages().stream().map(StageLog::stage).toList());
+        assertEquals(List.of("pgd", "ibp", "crown", "alpha-crown", "lp-all"), r.stages().stream().map(StageLog::stage).toList());
     }
 
     @Test
