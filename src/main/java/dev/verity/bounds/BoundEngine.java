@@ -1,5 +1,8 @@
 package dev.verity.bounds;
 
+import dev.verity.InvalidInputException;
+import dev.verity.dual.DualOptions;
+import dev.verity.dual.LagrangianDual;
 import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
@@ -26,6 +29,8 @@ public final class BoundEngine {
     private final BoundOptions options;
     private final LayerConstants constants = new LayerConstants();
     private final IntervalOps intervals = new IntervalOps();
+    /** Built on first use (the dual's layer structure is fixed per network). */
+    private volatile LagrangianDual lagrangianDual;
 
     public BoundEngine(Network net) {
         this(net, BoundOptions.defaults());
@@ -45,6 +50,34 @@ public final class BoundEngine {
     /** Bounds of every row of {@code objective} over {@code box} (flattened input, row-major). */
     public BoundResult bound(Method method, Interval box, Objective objective) {
         return bound(method, box, objective, true);
+    }
+
+    /**
+     * Whether the preset applies to this network. All bound-propagation and LP presets handle every layer
+     * type; the Lagrangian dual needs a chain of linear layers and element-wise activations. Using a preset
+     * that does not apply is an {@link InvalidInputException} naming the layer, never an approximation.
+     */
+    public boolean supports(Method method) {
+        if (method != Method.LAGRANGIAN) return true;
+        try {
+            lagrangian();
+            return true;
+        } catch (InvalidInputException e) {
+            return false;
+        }
+    }
+
+    private LagrangianDual lagrangian() {
+        LagrangianDual dual = lagrangianDual;
+        if (dual == null) {
+            try {
+                dual = new LagrangianDual(net);
+            } catch (UnsupportedOperationException e) {
+                throw new InvalidInputException("method lagrangian does not apply to this network: " + e.getMessage(), e);
+            }
+            lagrangianDual = dual;
+        }
+        return dual;
     }
 
     /**
@@ -74,6 +107,12 @@ public final class BoundEngine {
             pre = preActivations(id -> ibp.get(id).sample0());
             lower = intervalObjective(ibp, objective);
             upper = negate(intervalObjective(ibp, objective.negate()));
+        } else if (method == Method.LAGRANGIAN) {
+            pre = intermediateBounds(Method.CROWN, box, ibp);
+            LagrangianDual dual = lagrangian();
+            lower = dual.problem(box, pre, objective).maximise(DualOptions.defaults(), null).lower();
+            upper = optimiseUpper ? negate(dual.problem(box, pre, objective.negate()).maximise(DualOptions.defaults(), null).lower())
+                    : negate(backSubstitute(box, pre, ReluRelaxation.ADAPTIVE, objective.negate()));
         } else if (method.lp() != Method.Lp.NONE) {
             LpPresets.Result r = new LpPresets(this).bound(method, box, ibp, objective, optimiseUpper);
             pre = r.intermediate();

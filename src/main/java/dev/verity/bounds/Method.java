@@ -38,7 +38,14 @@ public enum Method {
     /** The Parallelogram relaxation (paper 003 App. K.1) solved exactly, intermediate bounds by its LPs layer by layer. */
     PARALLELOGRAM("parallelogram", ReluRelaxation.ADAPTIVE, false, Lp.PARALLELOGRAM_ALL),
     /** CROWN's intermediate bounds, the objective by the exact Triangle LP (never looser than CROWN: the Triangle contains CROWN's lines). */
-    LP_LAST_CROWN("lp-last-crown", ReluRelaxation.ADAPTIVE, false, Lp.TRIANGLE_LAST);
+    LP_LAST_CROWN("lp-last-crown", ReluRelaxation.ADAPTIVE, false, Lp.TRIANGLE_LAST),
+    /**
+     * Paper 001's Lagrangian dual (eq. 4–8) with CROWN's intermediate bounds: multipliers per layer, each
+     * inner minimisation in closed form, optimised by Adam from CROWN's implied multipliers; every iterate
+     * is a valid bound and the best is kept (anytime), converging to the Triangle LP value. Chains of
+     * dense/conv/affine layers and element-wise activations only ({@link BoundEngine#supports}).
+     */
+    LAGRANGIAN("lagrangian", ReluRelaxation.ADAPTIVE, false);
 
     /** How an LP preset uses linear programs (NONE: a bound-propagation preset). */
     public enum Lp {

@@ -129,6 +129,11 @@ final class BoundsCommand implements Callable<Integer> {
         BoundEngine engine = new BoundEngine(net, engineOptions.toOptions());
         List<Report> reports = new ArrayList<>();
         for (Method m : methods) {
+            if (methods.size() > 1 && !engine.supports(m)) {
+                // --method all: a preset that does not apply to this network is skipped, and said so
+                spec.commandLine().getErr().println("verity: " + m.cliName() + " skipped: it does not apply to this network");
+                continue;
+            }
             List<CaseBounds> cases = new ArrayList<>();
             for (Case c : property.cases()) cases.add(CaseBounds.compute(engine, m, c.input(), c.unsafe(), true));
             reports.add(new Report(m, cases));

@@ -46,6 +46,7 @@ class SoundnessPropertyTest {
         List<String> problems = new ArrayList<>();
         var engines = List.of(new BoundEngine(net), new BoundEngine(net, BoundOptions.defaults().withIntermediate(BoundOptions.Intermediate.INTERSECT_IBP)));
         for (Method method : Method.values()) {
+            if (!engines.getFirst().supports(method)) continue; // e.g. the Lagrangian dual on a residual net: a clear error, tested elsewhere
             for (int e = 0; e < engines.size(); e++) {
                 // The intersect mode only matters where intermediate bounds come from back-substitution; keep it to CROWN.
                 if (e == 1 && method != Method.CROWN) continue;
@@ -73,7 +74,7 @@ class SoundnessPropertyTest {
         b.add(new dev.verity.model.Layer.Dense(dev.verity.tensor.Tensor.matrix(new double[][]{{1, 0}}), dev.verity.tensor.Tensor.vector(0)));
         Network net = b.build();
         Interval box = new Interval(new double[]{-1}, new double[]{1});
-        return Stream.of(Method.values()).map(method -> DynamicTest.dynamicTest(method.toString(), () -> {
+        return Stream.of(Method.values()).filter(m -> new BoundEngine(net).supports(m)).map(method -> DynamicTest.dynamicTest(method.toString(), () -> {
             BoundResult r = new BoundEngine(net).bound(method, box, Objective.identity(1));
             org.junit.jupiter.api.Assertions.assertEquals(1.0, r.lower()[0], 1e-12, method + " lower bound of the constant 1");
             org.junit.jupiter.api.Assertions.assertEquals(1.0, r.upper()[0], 1e-12, method + " upper bound of the constant 1");

@@ -148,4 +148,13 @@ class CliTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void lagrangianBoundsWithTheContractKeys() {
+        Path prop = shared().resolve("benchmarks/vnncomp2021/mnistfc/prop_2_0.03.vnnlib");
+        Result r = cli("bounds", mnist256x2().toString(), "--vnnlib", prop.toString(), "--method", "lagrangian", "--json");
+        assertEquals(0, r.status(), r.err());
+        for (String key : new String[] {"\"method\" : \"lagrangian\"", "\"outputs\"", "\"margins\"", "\"min_margin\"", "\"verified\" : true", "\"time_ms\""})
+            assertTrue(r.out().contains(key), key + " in " + r.out());
+    }
 }
