@@ -1,5 +1,7 @@
 package dev.verity.bounds;
 
+import dev.verity.lp.LpBackend;
+
 /**
  * Options of the bound engine.
  *
@@ -14,9 +16,10 @@ package dev.verity.bounds;
  *                         Much tighter on deeper nets, and what auto_LiRPA 0.5 computes by default (its
  *                         results in shared/oracle are reproduced only this way); off: intermediate
  *                         bounds stay at CROWN's.
+ * @param lpBackend        the LP solver of the LP presets (the bound is always the safe bound from its duals)
  */
 public record BoundOptions(Intermediate intermediate, int rowChunk, int alphaIterations, double alphaLearningRate,
-                           double alphaDecay, int alphaPatience, boolean alphaIntermediate) {
+                           double alphaDecay, int alphaPatience, boolean alphaIntermediate, LpBackend lpBackend) {
 
     /**
      * {@code PURE}: textbook CROWN/DeepPoly — every intermediate neuron by back-substitution (the
@@ -33,18 +36,22 @@ public record BoundOptions(Intermediate intermediate, int rowChunk, int alphaIte
 
     /** Textbook defaults; alpha-CROWN as the oracle ran it: Adam, lr 0.1, ×0.98 per step, 100 steps, patience 10. */
     public static BoundOptions defaults() {
-        return new BoundOptions(Intermediate.PURE, 512, 100, 0.1, 0.98, 10, true);
+        return new BoundOptions(Intermediate.PURE, 512, 100, 0.1, 0.98, 10, true, LpBackend.GLOP);
     }
 
     public BoundOptions withIntermediate(Intermediate mode) {
-        return new BoundOptions(mode, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate);
+        return new BoundOptions(mode, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend);
     }
 
     public BoundOptions withAlphaIterations(int iterations) {
-        return new BoundOptions(intermediate, rowChunk, iterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate);
+        return new BoundOptions(intermediate, rowChunk, iterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend);
     }
 
     public BoundOptions withAlphaIntermediate(boolean optimise) {
-        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, optimise);
+        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, optimise, lpBackend);
+    }
+
+    public BoundOptions withLpBackend(LpBackend backend) {
+        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, backend);
     }
 }

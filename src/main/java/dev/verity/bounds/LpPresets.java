@@ -44,7 +44,7 @@ final class LpPresets {
         TriangleLp.Relaxation relaxation = method.lp() == Method.Lp.PARALLELOGRAM_ALL ? TriangleLp.Relaxation.PARALLELOGRAM
                 : TriangleLp.Relaxation.TRIANGLE;
         LpBounds lp = new LpBounds(engine.network(), box, relaxation, Runtime.getRuntime().availableProcessors(),
-                BoundEngine::checkInterrupted);
+                BoundEngine::checkInterrupted, engine.options().lpBackend());
         Map<Integer, Interval> pre = switch (method.lp()) {
             case NONE -> throw new IllegalArgumentException(method + " is not an LP preset");
             case TRIANGLE_LAST -> engine.intermediateBounds(method == Method.LP_LAST ? Method.DEEPZ : Method.CROWN, box, ibp);

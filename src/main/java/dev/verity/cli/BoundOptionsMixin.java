@@ -20,6 +20,12 @@ final class BoundOptionsMixin {
             description = "alpha-crown: also optimise slopes for intermediate-layer bounds (default: on; --no-alpha-intermediate keeps CROWN's).")
     boolean alphaIntermediate;
 
+    @Option(names = "--lp-solver", defaultValue = "glop", paramLabel = "S",
+            description = {"LP solver of the LP presets (default ${DEFAULT-VALUE}): glop (simplex), pdlp (first-order, for large LPs), "
+                    + "highs (its duals via OR-Tools are poor: sound but loose bounds).",
+                    "Whichever runs, the bound is the safe bound computed from its duals, never its reported objective."})
+    String lpSolver;
+
     BoundOptions toOptions() {
         BoundOptions.Intermediate mode = switch (intermediate) {
             case "pure" -> BoundOptions.Intermediate.PURE;
@@ -27,6 +33,7 @@ final class BoundOptionsMixin {
             default -> throw new InvalidInputException("--intermediate must be pure or intersect-ibp, got '" + intermediate + "'");
         };
         if (alphaIterations < 0) throw new InvalidInputException("--alpha-iterations must be >= 0, got " + alphaIterations);
-        return BoundOptions.defaults().withIntermediate(mode).withAlphaIterations(alphaIterations).withAlphaIntermediate(alphaIntermediate);
+        return BoundOptions.defaults().withIntermediate(mode).withAlphaIterations(alphaIterations).withAlphaIntermediate(alphaIntermediate)
+                .withLpBackend(dev.verity.lp.LpBackend.parse(lpSolver));
     }
 }

@@ -34,7 +34,7 @@ import java.util.function.IntFunction;
  * One LP per neuron side. The LP of a layer is encoded once per thread and re-solved per objective: GLOP
  * keeps the optimal basis of the previous solve, and a new objective leaves it primal feasible, so each
  * further solve is a warm-started primal simplex. The neurons of a layer are shared among {@code threads}
- * workers, each with its own {@link GlopSolver} and model copy (the native solver is not thread-safe).
+ * workers, each with its own {@link OrToolsLpSolver} and model copy (the native solver is not thread-safe).
  * Linear layers feeding the target (a dense layer over a vector) are folded into the objective
  * ({@code W_j·h + b_j} over the layer's input h): the target's own rows never enter the LP.
  */
@@ -48,6 +48,7 @@ public final class LpBounds {
     private final Network net;
     private final Interval box;
     private final TriangleLp.Relaxation relaxation;
+    private final LpBackend backend;
     private final int threads;
     private final Runnable checkpoint;
     private final List<LayerStats> stats = new ArrayList<>();
@@ -57,6 +58,11 @@ public final class LpBounds {
      * @param checkpoint called between LPs; throws (e.g. {@link CancellationException}) to abandon the computation
      */
     public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint) {
+        this(net, box, relaxation, threads, checkpoint, LpBackend.GLOP);
+    }
+
+    public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint, LpBackend backend) {
+        this.backend = backend;
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.net = net;
         this.box = box;
@@ -183,7 +189,7 @@ public final class LpBounds {
         long[] encode = new long[workers], solve = new long[workers], iterations = new long[workers];
         IntFunction<Void> work = w -> {
             long t0 = System.nanoTime();
-            try (GlopSolver solver = new GlopSolver()) {
+            try (OrToolsLpSolver solver = new OrToolsLpSolver(backend)) {
                 int[] vars = encoder.apply(solver);
                 encode[w] = System.nanoTime() - t0;
                 for (int t; (t = next.getAndIncrement()) < tasks; ) {

@@ -88,7 +88,7 @@ public final class TriangleLp {
 
     /** Lower bounds of every objective row, each by one GLOP solve (warm-started from the previous row) within {@code limitPerRow}. */
     public Result lower(Objective objective, Duration limitPerRow) {
-        try (GlopSolver solver = new GlopSolver()) {
+        try (OrToolsLpSolver solver = new OrToolsLpSolver()) {
             return lower(solver, objective, limitPerRow);
         }
     }

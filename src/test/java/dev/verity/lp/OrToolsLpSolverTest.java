@@ -13,12 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The GLOP port and the Neumaier–Shcherbina safe bound on LPs whose optimum and duals are known by hand. */
-class GlopSolverTest {
+class OrToolsLpSolverTest {
     static final Duration LIMIT = Duration.ofSeconds(10);
 
     /** min x + y s.t. x + 2y >= 2, 3x + y >= 3, 0 <= x, y <= 10: optimum 7/5 at (4/5, 3/5), duals (2/5, 1/5). */
-    static GlopSolver textbookMin() {
-        GlopSolver s = new GlopSolver();
+    static OrToolsLpSolver textbookMin() {
+        OrToolsLpSolver s = new OrToolsLpSolver();
         int x = s.addVariable("x", 0, 10), y = s.addVariable("y", 0, 10);
         s.addConstraint("a", new int[]{x, y}, new double[]{1, 2}, Sense.GE, 2);
         s.addConstraint("b", new int[]{x, y}, new double[]{3, 1}, Sense.GE, 3);
@@ -28,7 +28,7 @@ class GlopSolverTest {
 
     @Test
     void reportsPrimalDualsAndReducedCosts() {
-        try (GlopSolver s = textbookMin()) {
+        try (OrToolsLpSolver s = textbookMin()) {
             LpSolution sol = s.solve(LIMIT);
             assertEquals(LpStatus.OPTIMAL, sol.status());
             assertEquals(1.4, sol.objective(), 1e-12);
@@ -43,7 +43,7 @@ class GlopSolverTest {
     /** max x + y s.t. x + 2y <= 4, 3x + y <= 6: optimum 14/5; the safe bound is an upper bound. */
     @Test
     void maximisationGivesSafeUpperBound() {
-        try (GlopSolver s = new GlopSolver()) {
+        try (OrToolsLpSolver s = new OrToolsLpSolver()) {
             int x = s.addVariable(null, 0, 10), y = s.addVariable(null, 0, 10);
             s.addConstraint(null, new int[]{x, y}, new double[]{1, 2}, Sense.LE, 4);
             s.addConstraint(null, new int[]{x, y}, new double[]{3, 1}, Sense.LE, 6);
@@ -62,7 +62,7 @@ class GlopSolverTest {
      */
     @Test
     void perturbedDualsGiveALowerButValidBound() {
-        try (GlopSolver s = textbookMin()) {
+        try (OrToolsLpSolver s = textbookMin()) {
             LpSolution sol = s.solve(LIMIT);
             double[] y = sol.duals();
             y[0] += 1e-3;
@@ -77,7 +77,7 @@ class GlopSolverTest {
 
     @Test
     void wrongSignAndNanDualsAreClippedToZero() {
-        try (GlopSolver s = textbookMin()) {
+        try (OrToolsLpSolver s = textbookMin()) {
             // y <= 0 on >= rows is not a valid multiplier: clipped to 0 the bound is the interval bound min(x + y) = 0.
             assertEquals(0, SafeBound.of(s.model(), new double[]{-1, -2}));
             assertEquals(0, SafeBound.of(s.model(), new double[]{Double.NaN, Double.NaN}));
@@ -88,7 +88,7 @@ class GlopSolverTest {
 
     @Test
     void infiniteBoundsNeedAZeroResidual() {
-        try (GlopSolver s = new GlopSolver()) {
+        try (OrToolsLpSolver s = new OrToolsLpSolver()) {
             int x = s.addVariable(null, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
             s.addConstraint(null, new int[]{x}, new double[]{2}, Sense.GE, 3);
             s.setObjective(new int[]{x}, new double[]{1}, 0, true);
@@ -102,7 +102,7 @@ class GlopSolverTest {
     /** Duplicate names crash OR-Tools' native code; the port rejects them first and stays usable. */
     @Test
     void duplicateNamesAreRejectedBeforeTheNativeSolver() {
-        try (GlopSolver s = new GlopSolver()) {
+        try (OrToolsLpSolver s = new OrToolsLpSolver()) {
             int x = s.addVariable("_x0", 0, 1); // also the first name the generator would pick
             assertThrows(IllegalArgumentException.class, () -> s.addVariable("_x0", 0, 1));
             int y = s.addVariable(null, 0, 1), z = s.addVariable(null, 0, 1);
@@ -122,7 +122,7 @@ class GlopSolverTest {
 
     @Test
     void solverIsConfinedToItsThread() throws InterruptedException {
-        try (GlopSolver s = textbookMin()) {
+        try (OrToolsLpSolver s = textbookMin()) {
             var f = CompletableFuture.runAsync(() -> s.addVariable(null, 0, 1));
             ExecutionException e = assertThrows(ExecutionException.class, f::get);
             assertInstanceOf(IllegalStateException.class, e.getCause());
@@ -132,7 +132,7 @@ class GlopSolverTest {
 
     @Test
     void reSolvesWithANewObjective() {
-        try (GlopSolver s = textbookMin()) {
+        try (OrToolsLpSolver s = textbookMin()) {
             s.solve(LIMIT);
             s.setObjective(new int[]{0}, new double[]{1}, 0, true); // min x: x = 0 with y = 3
             LpSolution sol = s.solve(LIMIT);

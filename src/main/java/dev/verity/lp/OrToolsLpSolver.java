@@ -12,23 +12,37 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@link LpSolver} on OR-Tools' GLOP (primal/dual simplex, double precision, tolerances ~1e-7: its optimum
- * is a guess that {@link SafeBound} turns into a bound). The native MPSolver is not thread-safe, so a
- * GlopSolver belongs to the thread that created it and refuses calls from others. Names reach the native
+ * {@link LpSolver} on an OR-Tools LP solver ({@link LpBackend}: GLOP by default, PDLP, HiGHS; double
+ * precision, tolerances ~1e-7: its optimum is a guess that {@link SafeBound} turns into a bound). The native MPSolver is not thread-safe, so a
+ * OrToolsLpSolver belongs to the thread that created it and refuses calls from others. Names reach the native
  * code only after {@link LpModel} has checked them for uniqueness (a duplicate crashes OR-Tools).
  */
-public final class GlopSolver implements LpSolver {
+public final class OrToolsLpSolver implements LpSolver {
     private final Thread owner = Thread.currentThread();
     private final LpModel model = new LpModel();
     private final List<MPVariable> vars = new ArrayList<>();
     private final List<MPConstraint> rows = new ArrayList<>();
     private MPSolver solver;
 
-    public GlopSolver() {
-        OrTools.load();
-        solver = MPSolver.createSolver("GLOP");
-        if (solver == null) throw new IllegalStateException("OR-Tools has no GLOP solver");
+    private final LpBackend backend;
+
+    /** A GLOP solver. */
+    public OrToolsLpSolver() {
+        this(LpBackend.GLOP);
     }
+
+    public OrToolsLpSolver(LpBackend backend) {
+        OrTools.load();
+        this.backend = backend;
+        solver = MPSolver.createSolver(backend.orToolsId());
+        if (solver == null) throw new IllegalStateException("OR-Tools has no " + backend.orToolsId() + " solver");
+        solver.suppressOutput();
+        // HiGHS prints a banner to standard output (which would corrupt --json output) unless its own
+        // output_flag is off; OR-Tools 9.15 applies the option although the call reports false.
+        if (backend == LpBackend.HIGHS) solver.setSolverSpecificParametersAsString("output_flag=false");
+    }
+
+    public LpBackend backend() { return backend; }
 
     @Override public int addVariable(String name, double lower, double upper) {
         check();
@@ -107,8 +121,8 @@ public final class GlopSolver implements LpSolver {
 
     private void check() {
         if (Thread.currentThread() != owner)
-            throw new IllegalStateException("GlopSolver is confined to the thread that created it (" + owner.getName() + ")");
-        if (solver == null) throw new IllegalStateException("GlopSolver is closed");
+            throw new IllegalStateException("OrToolsLpSolver is confined to the thread that created it (" + owner.getName() + ")");
+        if (solver == null) throw new IllegalStateException("OrToolsLpSolver is closed");
     }
 
     /** OR-Tools' infinity is its own constant; Java's infinities map onto it. */
