@@ -11,11 +11,12 @@ import java.io.PrintWriter;
  * that Verity cannot accept; the message says what and where), 1 an internal error (a bug: the stack
  * trace is printed so it can be reported). {@code verify} reports its verdict in the status as well:
  * 0 verified, 10 falsified, 20 unknown, 30 timeout ({@link dev.verity.verify.Verdict#exitCode()}), numbers
- * chosen apart from 1 and 2 so that "no answer" and "could not run" never look alike.
+ * chosen apart from 1 and 2 so that "no answer" and "could not run" never look alike; {@code vnncomp} exits
+ * with 3 when an answer contradicts the expected results it was given.
  */
 @Command(name = "verity", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Proves or refutes properties of neural networks (ONNX models, VNN-LIB properties).",
-        subcommands = {InfoCommand.class, RunCommand.class, AccuracyCommand.class, BoundsCommand.class, VerifyCommand.class, DemoCommand.class,
+        subcommands = {InfoCommand.class, RunCommand.class, AccuracyCommand.class, BoundsCommand.class, VerifyCommand.class, VnncompCommand.class, DemoCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;

@@ -6,6 +6,7 @@ import dev.verity.InvalidInputException;
 import dev.verity.attack.Counterexample;
 import dev.verity.model.Network;
 import dev.verity.spec.VnnlibProperty;
+import dev.verity.verify.BatchRunner;
 import dev.verity.verify.StageLog;
 import dev.verity.verify.VerificationResult;
 import dev.verity.verify.Verifier;
@@ -45,6 +46,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of stage lines and the verdict.")
     boolean json;
 
+    @Option(names = "--counterexample", paramLabel = "FILE",
+            description = "When falsified, also write the counterexample to FILE in the VNN-COMP format (sat, then (X_i v) ... (Y_j v)); "
+                    + "nothing is written otherwise.")
+    Path counterexampleFile;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() {
@@ -65,6 +71,7 @@ final class VerifyCommand implements Callable<Integer> {
                 out.flush();
             }
         });
+        if (counterexampleFile != null && r.counterexample() != null) BatchRunner.writeCounterexample(r.counterexample(), counterexampleFile);
         if (json) out.println(Json.write(toJson(r)));
         else print(out, r);
         out.flush();

@@ -1,0 +1,150 @@
+package dev.verity.cli;
+
+import dev.verity.InvalidInputException;
+import dev.verity.verify.BatchRunner;
+import dev.verity.verify.BatchRunner.Grade;
+import dev.verity.verify.BatchRunner.Instance;
+import dev.verity.verify.BatchRunner.Outcome;
+import dev.verity.verify.VerifyOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** {@code verity vnncomp INSTANCES.csv}: a VNN-COMP benchmark in one go, with results in the competition's formats. */
+@Command(name = "vnncomp", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Runs every onnx,vnnlib,timeout row of a VNN-COMP instances.csv (paths relative to the csv; a missing file is "
+                        + "also looked for with .gz) through the verify pipeline, with the row's timeout times --timeout-scale.",
+                "Writes one row per instance to --out (onnx,vnnlib,result,time_s,method; result: sat = falsified, "
+                        + "unsat = verified, timeout, unknown, error) and, for every sat, a VNN-COMP counterexample file "
+                        + "<out-dir>/counterexamples/<onnx-stem>__<vnnlib-stem>.counterexample.",
+                "Progress goes to standard error, one line per instance; a summary table to standard output. With --expected, "
+                        + "every answer is graded against the table's expected_majority and every WRONG one is listed.",
+                "Exit status: 0 no wrong answer, 3 at least one WRONG answer (--expected), 2 bad input (a missing file, "
+                        + "a malformed csv, a bad flag), 1 internal error. An instance that cannot be loaded is an error row, "
+                        + "not a failed batch."})
+final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
+    /** The exit status when an answer contradicts the expected table: apart from 1 and 2, like verify's statuses. */
+    static final int EXIT_WRONG = 3;
+
+    @Parameters(index = "0", paramLabel = "INSTANCES", description = "VNN-COMP instances.csv (onnx,vnnlib,timeout_s per row)")
+    Path instances;
+
+    @Option(names = "--out", defaultValue = "results.csv", paramLabel = "CSV",
+            description = "Results file (default ${DEFAULT-VALUE} in the current directory); counterexamples go next to it.")
+    Path out;
+
+    @Option(names = "--expected", paramLabel = "CSV",
+            description = "Results table with columns onnx, vnnlib, expected_majority (sat, unsat, unknown = open) to grade against.")
+    Path expected;
+
+    @Option(names = "--timeout-scale", defaultValue = "1", paramLabel = "F", description = "Multiplies every row's timeout (default ${DEFAULT-VALUE}).")
+    double timeoutScale;
+
+    @Option(names = "--jobs", defaultValue = "1", paramLabel = "N",
+            description = "Instances run at once (default ${DEFAULT-VALUE}: the bound engine already uses every core).")
+    int jobs;
+
+    @picocli.CommandLine.Mixin BoundOptionsMixin engineOptions = new BoundOptionsMixin();
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
+        // Everything that can make the batch bad input is checked before the first instance runs.
+        Map<String, String> table = expected == null ? null : BatchRunner.readExpected(expected);
+        List<Instance> rows = BatchRunner.readInstances(instances);
+        BatchRunner runner = new BatchRunner(VerifyOptions.defaults(Duration.ZERO).withBoundOptions(engineOptions.toOptions()), timeoutScale, jobs,
+                Models::load, Properties::load);
+        Path outDir = out.toAbsolutePath().getParent();
+        Path ceDir = outDir.resolve("counterexamples");
+        AtomicInteger done = new AtomicInteger();
+        List<Outcome> outcomes;
+        try {
+            Files.createDirectories(outDir);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot create the results folder " + outDir + ": " + e.getMessage());
+        }
+        try (BufferedWriter csv = Files.newBufferedWriter(out)) {
+            csv.write("onnx,vnnlib,result,time_s,method\n");
+            csv.flush();
+            outcomes = runner.run(rows, o -> {
+                // Called from the workers: one instance at a time writes its files and its line.
+                synchronized (this) {
+                    Instance in = o.instance();
+                    if (o.counterexample() != null)
+                        BatchRunner.writeCounterexample(o.counterexample(), ceDir.resolve(in.onnxStem() + "__" + in.vnnlibStem() + ".counterexample"));
+                    try {
+                        csv.write(String.format(Locale.ROOT, "%s,%s,%s,%.3f,%s%n", in.onnxName(), in.vnnlibName(), o.result(), o.seconds(), o.method()));
+                        csv.flush(); // a batch killed half-way still leaves the rows it finished
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    stderr.printf(Locale.ROOT, "[%d/%d] %s %s: %s%s %.1f s%n", done.incrementAndGet(), rows.size(), in.onnxStem(), in.vnnlibStem(),
+                            o.result(), o.error() != null ? " (" + o.error() + ")" : o.method().isEmpty() ? "" : " (" + o.method() + ")", o.seconds());
+                    stderr.flush();
+                }
+            });
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot write the results file " + out + ": " + e.getMessage());
+        }
+        return summary(stdout, stderr, outcomes, table);
+    }
+
+    /** The counts table; with a table of expected answers, the grades and every WRONG instance by name. */
+    private int summary(PrintWriter stdout, PrintWriter stderr, List<Outcome> outcomes, Map<String, String> table) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String w : new String[] {"sat", "unsat", "timeout", "unknown", "error"}) counts.put(w, 0);
+        for (Outcome o : outcomes) counts.merge(o.result(), 1, Integer::sum);
+        stdout.printf("results   %s%n", out);
+        stdout.printf("%-12s %6d%n", "verified", counts.get("unsat"));
+        stdout.printf("%-12s %6d%n", "falsified", counts.get("sat"));
+        stdout.printf("%-12s %6d%n", "timeout", counts.get("timeout"));
+        stdout.printf("%-12s %6d%n", "unknown", counts.get("unknown"));
+        stdout.printf("%-12s %6d%n", "error", counts.get("error"));
+        stdout.printf("%-12s %6d%n", "total", outcomes.size());
+        if (table == null) {
+            stdout.flush();
+            return Main.EXIT_OK;
+        }
+        Map<Grade, Integer> grades = new EnumMap<>(Grade.class);
+        for (Grade g : Grade.values()) grades.put(g, 0);
+        List<String> wrong = new ArrayList<>();
+        for (Outcome o : outcomes) {
+            Instance in = o.instance();
+            String e = table.get(BatchRunner.key(in.onnxName(), in.vnnlibName()));
+            Grade g = BatchRunner.grade(o.result(), e);
+            grades.merge(g, 1, Integer::sum);
+            if (g == Grade.WRONG) wrong.add(in.onnxName() + " " + in.vnnlibName() + ": answered " + o.result() + ", expected " + e);
+        }
+        stdout.printf("expected  %s%n", expected);
+        stdout.printf("%-12s %6d%n", "correct", grades.get(Grade.CORRECT));
+        stdout.printf("%-12s %6d%n", "WRONG", grades.get(Grade.WRONG));
+        stdout.printf("%-12s %6d%n", "unsolved", grades.get(Grade.UNSOLVED));
+        stdout.printf("%-12s %6d   (expected unknown or tie: no majority answer)%n", "open", grades.get(Grade.OPEN));
+        stdout.printf("%-12s %6d%n", "not in table", grades.get(Grade.NOT_IN_TABLE));
+        for (String w : wrong) {
+            stdout.println("WRONG " + w);
+            // Also on stderr, so that a wrong answer is seen even when stdout goes to a file.
+            stderr.println("verity: WRONG answer: " + w);
+        }
+        stdout.flush();
+        stderr.flush();
+        return wrong.isEmpty() ? Main.EXIT_OK : EXIT_WRONG;
+    }
+}
