@@ -1,5 +1,7 @@
 package dev.verity.bounds;
 
+import dev.verity.testing.RandomLayers;
+
 import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
@@ -55,12 +57,12 @@ class IbpExactnessTest {
     void denseLayerIsExact(RepetitionInfo info) {
         SplittableRandom r = new SplittableRandom(500 + info.getCurrentRepetition());
         int in = r.nextInt(1, 8), out = r.nextInt(1, 8);
-        Layer.Dense dense = RandomNets.dense(r, in, out);
+        Layer.Dense dense = RandomLayers.dense(r, in, out);
         var b = Network.builder(new Shape(in));
         b.add(dense);
         Network net = b.build();
-        Interval box = RandomNets.box(r, in, r.nextDouble(0.01, 3));
-        Objective obj = RandomNets.randomObjective(r, 3, out);
+        Interval box = RandomLayers.box(r, in, r.nextDouble(0.01, 3));
+        Objective obj = RandomLayers.objective(r, 3, out);
         // Hand computation of the exact range of c·(Wx + b) + d: fold c into W, pick l or u by sign.
         double[] w = dense.weight().data(), bias = dense.bias().data(), c = obj.c().data(), d = obj.d();
         double[] lo = new double[3], hi = new double[3];
@@ -91,13 +93,13 @@ class IbpExactnessTest {
     @RepeatedTest(5)
     void convAndAffineLayersAreExact(RepetitionInfo info) {
         SplittableRandom r = new SplittableRandom(900 + info.getCurrentRepetition());
-        for (Layer layer : new Layer[]{RandomNets.conv(r, 2, 3, 3, ConvGeometry.simple(2, 1)),
-                new Layer.Affine(RandomNets.gaussian(r, 1, 2, 4, 4), RandomNets.gaussian(r, 1, 2, 4, 4))}) {
+        for (Layer layer : new Layer[]{RandomLayers.conv(r, 2, 3, 3, ConvGeometry.simple(2, 1)),
+                new Layer.Affine(RandomLayers.gaussian(r, 1, 2, 4, 4), RandomLayers.gaussian(r, 1, 2, 4, 4))}) {
             var b = Network.builder(new Shape(2, 4, 4));
             b.add(layer);
             Network net = b.build();
             int n = net.inputShape().numel(), outs = net.outputShape().numel();
-            Interval box = RandomNets.box(r, n, 0.7);
+            Interval box = RandomLayers.box(r, n, 0.7);
             BoundResult res = new BoundEngine(net).bound(Method.IBP, box, Objective.identity(outs));
             for (int j = 0; j < outs; j++) {
                 // Gradient of output j by finite differences on a unit basis (the map is affine), then the sign-rule corners.
@@ -134,9 +136,9 @@ class IbpExactnessTest {
     @RepeatedTest(10)
     void engineIbpEqualsNaiveIntervalsOnConvPoolNet(RepetitionInfo info) {
         SplittableRandom r = new SplittableRandom(1300 + info.getCurrentRepetition());
-        Layer.Conv2d c1 = RandomNets.conv(r, 2, 3, 3, ConvGeometry.simple(1, 1));
-        Layer.Conv2d c2 = RandomNets.conv(r, 3, 2, 2, ConvGeometry.simple(1, 0));
-        Layer.Dense fc = RandomNets.dense(r, 2, 3);
+        Layer.Conv2d c1 = RandomLayers.conv(r, 2, 3, 3, ConvGeometry.simple(1, 1));
+        Layer.Conv2d c2 = RandomLayers.conv(r, 3, 2, 2, ConvGeometry.simple(1, 0));
+        Layer.Dense fc = RandomLayers.dense(r, 2, 3);
         var b = Network.builder(new Shape(2, 6, 6));
         int n1 = b.add(c1);                                            // [3, 6, 6]
         b.add(new Layer.Relu());
@@ -147,7 +149,7 @@ class IbpExactnessTest {
         b.add(new Layer.Flatten());
         b.add(fc);
         Network net = b.build();
-        Interval box = RandomNets.box(r, 72, r.nextDouble(0.05, 1.5));
+        Interval box = RandomLayers.box(r, 72, r.nextDouble(0.05, 1.5));
 
         double[][] x = {box.lower().clone(), box.upper().clone()};
         double[][] z1 = conv(x, c1, 2, 6, 6, 1, 1);                    // [3, 6, 6]

@@ -1,5 +1,7 @@
 package dev.verity.bounds;
 
+import dev.verity.testing.RandomLayers;
+
 import dev.verity.InvalidInputException;
 import dev.verity.model.Network;
 import org.junit.jupiter.api.Test;
@@ -26,8 +28,8 @@ class LagrangianPresetTest {
         for (long seed = 1; seed <= 3; seed++) {
             Network net = RandomNets.build(family, seed);
             SplittableRandom r = new SplittableRandom(seed);
-            Interval box = RandomNets.box(r, net.inputShape().numel(), 0.8);
-            Objective obj = RandomNets.randomObjective(r, 3, net.outputShape().numel());
+            Interval box = RandomLayers.box(r, net.inputShape().numel(), 0.8);
+            Objective obj = RandomLayers.objective(r, 3, net.outputShape().numel());
             BoundEngine engine = new BoundEngine(net);
             assertTrue(engine.supports(Method.LAGRANGIAN), family + " is a chain");
             double[] crown = engine.bound(Method.CROWN, box, obj).lower();
@@ -46,7 +48,7 @@ class LagrangianPresetTest {
         Network net = RandomNets.build(RandomNets.Family.RESIDUAL_ADD, 5);
         BoundEngine engine = new BoundEngine(net);
         assertFalse(engine.supports(Method.LAGRANGIAN));
-        Interval box = RandomNets.box(new SplittableRandom(1), net.inputShape().numel(), 0.3);
+        Interval box = RandomLayers.box(new SplittableRandom(1), net.inputShape().numel(), 0.3);
         var e = assertThrows(InvalidInputException.class,
                 () -> engine.bound(Method.LAGRANGIAN, box, Objective.identity(net.outputShape().numel())));
         assertTrue(e.getMessage().contains("lagrangian") && e.getMessage().contains("Add"), e.getMessage());

@@ -1,5 +1,7 @@
 package dev.verity.bounds;
 
+import dev.verity.testing.RandomLayers;
+
 import dev.verity.model.Network;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -40,9 +42,9 @@ class SoundnessPropertyTest {
     static void checkAllMethods(RandomNets.Family family, long seed, double radius) {
         Network net = RandomNets.build(family, seed);
         SplittableRandom r = new SplittableRandom(seed * 31 + 7);
-        Interval box = RandomNets.box(r, net.inputShape().numel(), radius);
+        Interval box = RandomLayers.box(r, net.inputShape().numel(), radius);
         int outs = net.outputShape().numel();
-        List<Objective> objectives = List.of(Objective.identity(outs), RandomNets.randomObjective(r, 3, outs));
+        List<Objective> objectives = List.of(Objective.identity(outs), RandomLayers.objective(r, 3, outs));
         List<String> problems = new ArrayList<>();
         var engines = List.of(new BoundEngine(net), new BoundEngine(net, BoundOptions.defaults().withIntermediate(BoundOptions.Intermediate.INTERSECT_IBP)));
         for (Method method : Method.values()) {
@@ -93,7 +95,7 @@ class SoundnessPropertyTest {
             long seed = 1000L * family.ordinal() + RADII.length - 1;
             tests.add(DynamicTest.dynamicTest(family.toString(), () -> {
                 Network net = RandomNets.build(family, seed);
-                Interval box = RandomNets.box(new SplittableRandom(seed * 31 + 7), net.inputShape().numel(), RADII[RADII.length - 1]);
+                Interval box = RandomLayers.box(new SplittableRandom(seed * 31 + 7), net.inputShape().numel(), RADII[RADII.length - 1]);
                 BoundResult crown = new BoundEngine(net).bound(Method.CROWN, box, Objective.identity(net.outputShape().numel()));
                 int crossing = 0;
                 for (Interval pre : crown.intermediate().values()) crossing += pre.unstableCount();

@@ -1,5 +1,7 @@
 package dev.verity.bounds;
 
+import dev.verity.testing.RandomLayers;
+
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import org.junit.jupiter.api.DynamicTest;
@@ -44,7 +46,7 @@ class TightnessOrderingTest {
             widths[0] = shapes.nextInt(2, 6);
             for (int i = 1; i < depth; i++) widths[i] = shapes.nextInt(3, 9);
             widths[depth] = shapes.nextInt(2, 5);
-            Network net = RandomNets.mlp(new SplittableRandom(9000 + k), widths, new Layer.Relu());
+            Network net = RandomLayers.mlp(new SplittableRandom(9000 + k), widths, new Layer.Relu());
             cases.add(caseOf("MLP " + java.util.Arrays.toString(widths) + " #" + k, net, radii[k % radii.length], 123L + k));
         }
         return cases;
@@ -52,9 +54,9 @@ class TightnessOrderingTest {
 
     static Case caseOf(String name, Network net, double radius, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        Interval box = RandomNets.box(r, net.inputShape().numel(), radius);
+        Interval box = RandomLayers.box(r, net.inputShape().numel(), radius);
         int outs = net.outputShape().numel();
-        return new Case(name + " radius " + radius, net, box, List.of(Objective.identity(outs), RandomNets.randomObjective(r, 4, outs)));
+        return new Case(name + " radius " + radius, net, box, List.of(Objective.identity(outs), RandomLayers.objective(r, 4, outs)));
     }
 
     /** Asserts that {@code inner} ⊆ {@code outer} row by row; returns nothing, fails with every offending row. */

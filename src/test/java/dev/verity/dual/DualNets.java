@@ -1,5 +1,7 @@
 package dev.verity.dual;
 
+import static dev.verity.testing.RandomLayers.*;
+
 import dev.verity.bounds.Interval;
 import dev.verity.bounds.Objective;
 import dev.verity.model.Forward;
@@ -76,50 +78,6 @@ final class DualNets {
                 yield b.build();
             }
         };
-    }
-
-    static Network mlp(SplittableRandom r, int[] widths, Layer activation) {
-        var b = Network.builder(new Shape(widths[0]));
-        for (int i = 1; i < widths.length; i++) {
-            b.add(dense(r, widths[i - 1], widths[i]));
-            if (i < widths.length - 1) b.add(activation);
-        }
-        return b.build();
-    }
-
-    static Layer.Dense dense(SplittableRandom r, int in, int out) {
-        return new Layer.Dense(gaussian(r, 1.5 / Math.sqrt(in), out, in), gaussian(r, 0.5, out));
-    }
-
-    static Layer.Conv2d conv(SplittableRandom r, int in, int out, int k, ConvGeometry g) {
-        return new Layer.Conv2d(gaussian(r, 1.5 / Math.sqrt(in * k * k), out, in, k, k), gaussian(r, 0.5, out), g);
-    }
-
-    static Tensor gaussian(SplittableRandom r, double sd, int... shape) {
-        double[] d = new double[Math.toIntExact(Tensor.numel(shape))];
-        for (int i = 0; i < d.length; i++) d[i] = sd * gaussian(r);
-        return new Tensor(d, shape);
-    }
-
-    static double gaussian(SplittableRandom r) {
-        double u = 1 - r.nextDouble(), v = r.nextDouble();
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-    }
-
-    static Interval box(SplittableRandom r, int n, double radius) {
-        double[] l = new double[n], u = new double[n];
-        for (int i = 0; i < n; i++) {
-            double c = r.nextDouble(-1, 1), e = radius * r.nextDouble(0.5, 1.5);
-            l[i] = c - e;
-            u[i] = c + e;
-        }
-        return new Interval(l, u);
-    }
-
-    static Objective objective(SplittableRandom r, int rows, int outputs) {
-        double[] d = new double[rows];
-        for (int i = 0; i < rows; i++) d[i] = gaussian(r);
-        return new Objective(gaussian(r, 1, rows, outputs), d);
     }
 
     /** The minimum of every objective row over {@code samples} points of the box (corners included often). */

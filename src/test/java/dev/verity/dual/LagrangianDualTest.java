@@ -1,5 +1,7 @@
 package dev.verity.dual;
 
+import dev.verity.testing.RandomLayers;
+
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
 import dev.verity.bounds.Interval;
@@ -35,8 +37,8 @@ class LagrangianDualTest {
         for (int seed = 0; seed < SEEDS; seed++) {
             SplittableRandom r = new SplittableRandom(100 + seed);
             Network net = DualNets.build(family, seed);
-            Interval box = DualNets.box(r, net.inputShape().numel(), seed % 2 == 0 ? 0.3 : 1.0);
-            Objective obj = DualNets.objective(r, 4, net.outputShape().numel());
+            Interval box = RandomLayers.box(r, net.inputShape().numel(), seed % 2 == 0 ? 0.3 : 1.0);
+            Objective obj = RandomLayers.objective(r, 4, net.outputShape().numel());
             BoundResult crown = new BoundEngine(net).bound(Method.CROWN, box, obj);
             LagrangianDual.Problem p = new LagrangianDual(net).problem(box, crown.intermediate(), obj);
             double[] g = p.value(p.crownMultipliers());
@@ -60,8 +62,8 @@ class LagrangianDualTest {
             int seed = s;
             SplittableRandom r = new SplittableRandom(200 + seed);
             Network net = DualNets.build(family, seed);
-            Interval box = DualNets.box(r, net.inputShape().numel(), seed % 2 == 0 ? 0.4 : 1.2);
-            Objective obj = DualNets.objective(r, 3, net.outputShape().numel());
+            Interval box = RandomLayers.box(r, net.inputShape().numel(), seed % 2 == 0 ? 0.4 : 1.2);
+            Objective obj = RandomLayers.objective(r, 3, net.outputShape().numel());
             BoundResult crown = new BoundEngine(net).bound(Method.CROWN, box, obj);
             double[] sampled = DualNets.sampledMin(net, box, obj, 1000, r);
             LagrangianDual.Problem p = new LagrangianDual(net).problem(box, crown.intermediate(), obj);
@@ -93,8 +95,8 @@ class LagrangianDualTest {
         for (int seed = 0; seed < 8; seed++) {
             SplittableRandom r = new SplittableRandom(300 + seed);
             Network net = DualNets.build(DualNets.Family.DEEP_RELU, seed);
-            Interval box = DualNets.box(r, net.inputShape().numel(), 1.5);
-            Objective obj = DualNets.objective(r, 2, net.outputShape().numel());
+            Interval box = RandomLayers.box(r, net.inputShape().numel(), 1.5);
+            Objective obj = RandomLayers.objective(r, 2, net.outputShape().numel());
             BoundResult crown = new BoundEngine(net).bound(Method.CROWN, box, obj);
             DualResult res = new LagrangianDual(net).problem(box, crown.intermediate(), obj).maximise(DualOptions.defaults().withIterations(500), null);
             for (int i = 0; i < obj.rows(); i++) if (res.lower()[i] > crown.lower()[i] + 1e-3 * Math.max(1, Math.abs(crown.lower()[i]))) improved++;
@@ -107,8 +109,8 @@ class LagrangianDualTest {
     void rowsAreIndependentAndNegatedRowsGiveUpperBounds() {
         SplittableRandom r = new SplittableRandom(5);
         Network net = DualNets.build(DualNets.Family.DENSE_RELU, 3);
-        Interval box = DualNets.box(r, 4, 0.8);
-        Objective obj = DualNets.objective(r, 3, 3);
+        Interval box = RandomLayers.box(r, 4, 0.8);
+        Objective obj = RandomLayers.objective(r, 3, 3);
         Objective both = new Objective(dev.verity.tensor.Tensor.matrix(new double[][]{
                 row(obj, 0), row(obj, 1), row(obj, 2), neg(row(obj, 0)), neg(row(obj, 1)), neg(row(obj, 2))}),
                 new double[]{obj.d()[0], obj.d()[1], obj.d()[2], -obj.d()[0], -obj.d()[1], -obj.d()[2]});
@@ -133,8 +135,8 @@ class LagrangianDualTest {
     void boundConvenienceUsesCrownIntermediates() {
         SplittableRandom r = new SplittableRandom(9);
         Network net = DualNets.build(DualNets.Family.CONV_RELU, 2);
-        Interval box = DualNets.box(r, net.inputShape().numel(), 0.5);
-        Objective obj = DualNets.objective(r, 2, 3);
+        Interval box = RandomLayers.box(r, net.inputShape().numel(), 0.5);
+        Objective obj = RandomLayers.objective(r, 2, 3);
         BoundEngine engine = new BoundEngine(net);
         DualResult res = LagrangianDual.bound(engine, box, obj, DualOptions.defaults().withIterations(0));
         assertArrayEquals(engine.bound(Method.CROWN, box, obj).lower(), res.lower(), 1e-9);
@@ -145,8 +147,8 @@ class LagrangianDualTest {
     void timeBudgetStopsTheOptimiser() {
         SplittableRandom r = new SplittableRandom(1);
         Network net = DualNets.build(DualNets.Family.DEEP_RELU, 1);
-        Interval box = DualNets.box(r, 3, 1);
-        Objective obj = DualNets.objective(r, 2, 2);
+        Interval box = RandomLayers.box(r, 3, 1);
+        Objective obj = RandomLayers.objective(r, 2, 2);
         BoundResult crown = new BoundEngine(net).bound(Method.CROWN, box, obj);
         DualResult res = new LagrangianDual(net).problem(box, crown.intermediate(), obj)
                 .maximise(DualOptions.defaults().withIterations(Integer.MAX_VALUE).withTimeBudget(Duration.ofMillis(100)), null);

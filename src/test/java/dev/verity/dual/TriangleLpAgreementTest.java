@@ -1,5 +1,7 @@
 package dev.verity.dual;
 
+import dev.verity.testing.RandomLayers;
+
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
 import dev.verity.bounds.Interval;
@@ -33,8 +35,8 @@ class TriangleLpAgreementTest {
         for (int seed = 0; seed < 4; seed++) {
             SplittableRandom r = new SplittableRandom(400 + seed);
             Network net = DualNets.build(family, seed);
-            Interval box = DualNets.box(r, net.inputShape().numel(), seed % 2 == 0 ? 0.5 : 1.2);
-            Objective obj = DualNets.objective(r, 2, net.outputShape().numel());
+            Interval box = RandomLayers.box(r, net.inputShape().numel(), seed % 2 == 0 ? 0.5 : 1.2);
+            Objective obj = RandomLayers.objective(r, 2, net.outputShape().numel());
             BoundResult crown = new BoundEngine(net).bound(Method.CROWN, box, obj);
             TriangleLp.Result lp = new TriangleLp(net, box, crown.intermediate(), TriangleLp.Relaxation.TRIANGLE).lower(obj, Duration.ofSeconds(10));
             double[] optimum = new double[obj.rows()];

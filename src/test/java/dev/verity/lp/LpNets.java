@@ -1,5 +1,10 @@
 package dev.verity.lp;
 
+import dev.verity.testing.RandomLayers;
+import static dev.verity.testing.RandomLayers.conv;
+import static dev.verity.testing.RandomLayers.dense;
+import static dev.verity.testing.RandomLayers.gaussian;
+
 import dev.verity.bounds.Interval;
 import dev.verity.bounds.Objective;
 import dev.verity.model.Layer;
@@ -59,31 +64,7 @@ final class LpNets {
     }
 
     static Network mlp(SplittableRandom r, int... widths) {
-        var b = Network.builder(new Shape(widths[0]));
-        for (int i = 1; i < widths.length; i++) {
-            b.add(dense(r, widths[i - 1], widths[i]));
-            if (i < widths.length - 1) b.add(new Layer.Relu());
-        }
-        return b.build();
-    }
-
-    static Layer.Dense dense(SplittableRandom r, int in, int out) {
-        return new Layer.Dense(gaussian(r, 1.5 / Math.sqrt(in), out, in), gaussian(r, 0.5, out));
-    }
-
-    static Layer.Conv2d conv(SplittableRandom r, int in, int out, int k, ConvGeometry g) {
-        return new Layer.Conv2d(gaussian(r, 1.5 / Math.sqrt(in * k * k), out, in, k, k), gaussian(r, 0.5, out), g);
-    }
-
-    static Tensor gaussian(SplittableRandom r, double std, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        double[] d = t.data();
-        for (int i = 0; i < d.length; i++) d[i] = gauss(r) * std;
-        return t;
-    }
-
-    static double gauss(SplittableRandom r) {
-        return Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
+        return RandomLayers.mlp(r, widths, new Layer.Relu());
     }
 
     static Interval box(Network net, SplittableRandom r) {
@@ -108,8 +89,8 @@ final class LpNets {
             c.data()[(n + j) * n + j] = -1;
         }
         for (int i = 2 * n; i < m; i++) {
-            for (int j = 0; j < n; j++) c.data()[i * n + j] = gauss(r);
-            d[i] = gauss(r);
+            for (int j = 0; j < n; j++) c.data()[i * n + j] = gaussian(r);
+            d[i] = gaussian(r);
         }
         return new Objective(c, d);
     }
