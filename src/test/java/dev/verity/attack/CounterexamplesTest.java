@@ -1,5 +1,7 @@
 package dev.verity.attack;
 
+import dev.verity.testing.HandNets;
+
 import dev.verity.model.Forward;
 import dev.verity.model.Network;
 import dev.verity.spec.Box;
@@ -69,7 +71,7 @@ class CounterexamplesTest {
 
     @Test
     void forwardMatchesTheNetwork() {
-        Network band = TinyNets.band();
+        Network band = HandNets.band();
         double[] y = Counterexamples.forward(band, TensorOps.INSTANCE, new double[] {0.75, 0.75});
         assertArrayEquals(new double[] {1.5, 1.4}, y, 1e-12);
         assertArrayEquals(Forward.evaluate(band, dev.verity.tensor.Tensor.vector(0.75, 0.75)).data(), y);

@@ -1,5 +1,7 @@
 package dev.verity.attack;
 
+import dev.verity.testing.HandNets;
+
 import dev.verity.model.Network;
 import dev.verity.spec.Box;
 import dev.verity.spec.Case;
@@ -23,7 +25,7 @@ class PgdTest {
 
     @Test
     void findsTheKnownBandAndReportsItsCaseAndDisjunct() {
-        Network net = TinyNets.band();
+        Network net = HandNets.band();
         // Case 0: box [0, 0.3]^2 has s <= 0.6, y0 = s < 1.4: safe. Case 1: [0, 1]^2; its disjunct 0
         // (y0 >= 5) is impossible (y0 <= 1.5), disjunct 1 (y1 - y0 <= 0) holds exactly on 1.4 <= x0 + x1 <= 1.55.
         Disjunct bandRow = new Disjunct(row(0, -1, 1));
@@ -83,7 +85,7 @@ class PgdTest {
 
     @Test
     void respectsAPastDeadline() {
-        Network net = TinyNets.band();
+        Network net = HandNets.band();
         VnnlibProperty p = new VnnlibProperty(2, 2, List.of(TinyNets.caseOf(box(0, 1, 0, 1), new Disjunct(row(0, -1, 1)))));
         AttackResult r = Pgd.attack(net, p, PgdOptions.defaults().withDeadline(Instant.now().minus(Duration.ofSeconds(1))));
         assertTrue(r.timedOut());

@@ -15,18 +15,6 @@ import java.util.List;
 final class TinyNets {
     private TinyNets() {}
 
-    /**
-     * Two inputs, {@code y0 = relu(x0) + relu(x1) - 3 relu(x0 + x1 - 1.5)}, {@code y1 = 1.4}. On
-     * {@code [0,1]^2}, with {@code s = x0 + x1}: {@code y0 = s} for {@code s <= 1.5} and {@code 4.5 - 2s} above,
-     * so {@code y0 >= y1} exactly on the band {@code 1.4 <= s <= 1.55}.
-     */
-    static Network band() {
-        Network.Builder b = Network.builder(new Shape(2));
-        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1, 0}, {0, 1}, {1, 1}}), Tensor.vector(0, 0, -1.5)));
-        b.add(new Layer.Relu());
-        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1, 1, -3}, {0, 0, 0}}), Tensor.vector(0, 1.4)));
-        return b.build();
-    }
 
     /** {@code y = x} on one input. */
     static Network identity1() {

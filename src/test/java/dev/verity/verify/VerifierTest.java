@@ -1,5 +1,7 @@
 package dev.verity.verify;
 
+import dev.verity.testing.HandNets;
+
 import dev.verity.InvalidInputException;
 import dev.verity.attack.Counterexample;
 import dev.verity.bounds.BoundEngine;
@@ -72,7 +74,7 @@ class VerifierTest {
         Box box = box(new double[] {0, 0}, new double[] {1, 1});
         // unsafe: y0 >= y1, i.e. y1 - y0 <= 0: only on the thin band 1.4 <= x0 + x1 <= 1.55.
         VnnlibProperty p = property(box, 2, new Disjunct(row(0, -1, 1)));
-        Network net = Nets.band();
+        Network net = HandNets.band();
         VerificationResult r = verify(net, p);
         assertEquals(Verdict.FALSIFIED, r.verdict(), r.stages().toString());
         assertEquals("pgd", r.method());
