@@ -51,12 +51,8 @@ final class AccuracyCommand implements Callable<Integer> {
                 int b = Math.min(BATCH, n - start);
                 double[] chunk = Arrays.copyOfRange(images, start * features, (start + b) * features);
                 Tensor out = Forward.run(net, TensorOps.INSTANCE, new Tensor(chunk, net.inputShape().withBatch(b)));
-                double[] y = out.data();
-                for (int i = 0; i < b; i++) {
-                    int best = 0;
-                    for (int j = 1; j < classes; j++) if (y[i * classes + j] > y[i * classes + best]) best = j;
-                    if (best == ds.labels()[start + i]) correct++;
-                }
+                int[] predicted = out.reshape(b, classes).argmax(1);
+                for (int i = 0; i < b; i++) if (predicted[i] == ds.labels()[start + i]) correct++;
                 progress.update(start + b);
             }
         }

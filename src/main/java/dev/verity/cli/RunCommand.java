@@ -44,8 +44,9 @@ final class RunCommand implements Callable<Integer> {
                     + net.inputShape() + " needs " + n);
         Ops<Tensor> ops = float32 ? Float32Ops.INSTANCE : TensorOps.INSTANCE;
         Tensor batch = new Tensor(x, net.inputShape().withBatch(1));
-        double[] y = Forward.run(net, ops, batch).data();
-        int best = argmax(y);
+        Tensor output = Forward.run(net, ops, batch);
+        double[] y = output.data();
+        int best = output.reshape(1, y.length).argmax(1)[0];
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             ObjectNode root = Json.MAPPER.createObjectNode();
@@ -60,11 +61,5 @@ final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return Main.EXIT_OK;
-    }
-
-    static int argmax(double[] y) {
-        int best = 0;
-        for (int i = 1; i < y.length; i++) if (y[i] > y[best]) best = i;
-        return best;
     }
 }

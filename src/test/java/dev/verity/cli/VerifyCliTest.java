@@ -119,8 +119,9 @@ class VerifyCliTest {
         Network net = OnnxImporter.load(model);
         double[] x = new double[784];
         for (int i = 0; i < x.length; i++) x[i] = ((i * 37) % 101) / 100.0;
-        double[] y = Forward.run(net, TensorOps.INSTANCE, new Tensor(x.clone(), net.inputShape().withBatch(1))).data();
-        int label = RunCommand.argmax(y);
+        Tensor output = Forward.run(net, TensorOps.INSTANCE, new Tensor(x.clone(), net.inputShape().withBatch(1)));
+        double[] y = output.data();
+        int label = output.reshape(1, y.length).argmax(1)[0];
         Path in = dir.resolve("x.json");
         Files.writeString(in, Arrays.toString(x));
         JsonNode o = json(cli("bounds", model.toString(), "--input", in.toString(), "--eps", "0", "--label", String.valueOf(label),
