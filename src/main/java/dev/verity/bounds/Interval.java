@@ -1,17 +1,11 @@
 package dev.verity.bounds;
 
-import dev.verity.tensor.Tensor;
-
 import java.util.Arrays;
 
 /** Element-wise lower and upper bounds of one node's value (flattened sample, row-major). */
 public record Interval(double[] lower, double[] upper) {
     public Interval {
         if (lower.length != upper.length) throw new IllegalArgumentException("lower and upper of different lengths");
-    }
-
-    public static Interval of(Tensor lower, Tensor upper) {
-        return new Interval(lower.data(), upper.data());
     }
 
     public int size() { return lower.length; }

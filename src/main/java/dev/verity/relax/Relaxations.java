@@ -36,7 +36,7 @@ public final class Relaxations {
                 // Chord through (l, a·l) and (u, u): slope a + (1−a)·u/(u−l), intercept −l·u·(1−a)/(u−l) >= 0.
                 // Both written without subtracting nearly equal numbers (a·l − s·l lost up to 1% of u), and
                 // the intercept factored so that neither product overflows nor underflows for huge l.
-                double s = a + (1 - a) * (u / (u - l));
+                double s = a + (1 - a) * ReluRelaxation.chordSlope(l, u);
                 double ui = Math.min(-l, u) * (Math.max(-l, u) / (u - l)) * (1 - a);
                 switch (kind) {
                     case BOX -> lines.set(i, 0, a * l, 0, u);
