@@ -40,6 +40,8 @@ final class VerifyCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin BoundOptionsMixin engineOptions = new BoundOptionsMixin();
 
+    @picocli.CommandLine.Mixin MilpOptionsMixin milpOptions = new MilpOptionsMixin();
+
     @Option(names = "--timeout", defaultValue = "60", paramLabel = "S", description = "Wall-clock limit in seconds (default ${DEFAULT-VALUE}).")
     double timeout;
 
@@ -64,7 +66,7 @@ final class VerifyCommand implements Callable<Integer> {
             out.flush();
         }
         Duration budget = Duration.ofNanos((long) Math.min(timeout * 1e9, (double) Long.MAX_VALUE));
-        Verifier verifier = new Verifier(net, VerifyOptions.defaults(budget).withBoundOptions(engineOptions.toOptions()));
+        Verifier verifier = new Verifier(net, VerifyOptions.defaults(budget).withBoundOptions(engineOptions.toOptions()).withMilp(milpOptions.toOptions()));
         VerificationResult r = verifier.verify(p, s -> {
             if (!json) {
                 out.println(s);

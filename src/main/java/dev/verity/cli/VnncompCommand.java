@@ -62,6 +62,8 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
 
     @picocli.CommandLine.Mixin BoundOptionsMixin engineOptions = new BoundOptionsMixin();
 
+    @picocli.CommandLine.Mixin MilpOptionsMixin milpOptions = new MilpOptionsMixin();
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() {
@@ -69,7 +71,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
         // Everything that can make the batch bad input is checked before the first instance runs.
         Map<String, String> table = expected == null ? null : BatchRunner.readExpected(expected);
         List<Instance> rows = BatchRunner.readInstances(instances);
-        BatchRunner runner = new BatchRunner(VerifyOptions.defaults(Duration.ZERO).withBoundOptions(engineOptions.toOptions()), timeoutScale, jobs,
+        BatchRunner runner = new BatchRunner(VerifyOptions.defaults(Duration.ZERO).withBoundOptions(engineOptions.toOptions()).withMilp(milpOptions.toOptions()), timeoutScale, jobs,
                 Models::load, Properties::load);
         Path outDir = out.toAbsolutePath().getParent();
         Path ceDir = outDir.resolve("counterexamples");

@@ -7,7 +7,7 @@ import dev.verity.InvalidInputException;
  * from the returned duals ({@link SafeBound}), so a solver that stops early or reports inexact or even
  * wrong-signed duals costs tightness, never soundness.
  */
-public enum LpBackend {
+public enum LpBackend implements SolverBackend {
     /** GLOP: OR-Tools' primal/dual simplex; exact vertices, the default. */
     GLOP("glop", "GLOP"),
     /** PDLP: first-order primal–dual hybrid gradient; for large LPs where simplex is slow; approximate duals. */
@@ -27,10 +27,14 @@ public enum LpBackend {
         this.orToolsId = orToolsId;
     }
 
-    public String cliName() { return cliName; }
+    @Override public String cliName() { return cliName; }
 
-    /** The MPSolver id ({@code MPSolver.createSolver}). */
-    String orToolsId() { return orToolsId; }
+    @Override public String orToolsId() { return orToolsId; }
+
+    @Override public boolean mixedInteger() { return false; }
+
+    /** HiGHS prints a banner to standard output (which would corrupt --json output) unless its own output_flag is off. */
+    @Override public String creationParameters() { return this == HIGHS ? "output_flag=false" : ""; }
 
     public static LpBackend parse(String name) {
         for (LpBackend b : values()) if (b.cliName.equalsIgnoreCase(name)) return b;

@@ -48,7 +48,8 @@ public final class LpBounds {
     private final Network net;
     private final Interval box;
     private final TriangleLp.Relaxation relaxation;
-    private final LpBackend backend;
+    private final SolverBackend backend;
+    private final Duration limitPerSolve;
     private final int threads;
     private final Runnable checkpoint;
     private final List<LayerStats> stats = new ArrayList<>();
@@ -62,7 +63,21 @@ public final class LpBounds {
     }
 
     public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint, LpBackend backend) {
+        this(net, box, relaxation, threads, checkpoint, backend, LIMIT_PER_LP);
+    }
+
+    /**
+     * With any backend. A mixed-integer one (with {@link TriangleLp.Relaxation#EXACT}) gives its branch-and-bound
+     * bound within {@code limitPerSolve} per neuron side — MIPVerify's per-neuron MILP tightening (paper 004 Sec. 4.2);
+     * that bound is valid within the solver's tolerances, not rigorously like the LP's {@link SafeBound}.
+     */
+    public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint, SolverBackend backend,
+                    Duration limitPerSolve) {
+        if ((relaxation == TriangleLp.Relaxation.EXACT) != backend.mixedInteger())
+            throw new IllegalArgumentException("the exact encoding goes with a mixed-integer solver, relaxations with an LP solver ("
+                    + relaxation + " with " + backend.cliName() + ")");
         this.backend = backend;
+        this.limitPerSolve = limitPerSolve;
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.net = net;
         this.box = box;
@@ -111,7 +126,7 @@ public final class LpBounds {
                 continue;
             }
             double[] lower = cheap.lower().clone(), upper = cheap.upper().clone();
-            double[] lp = solveNeurons(id, neurons, pre);
+            double[] lp = neuronBounds(id, neurons, pre);
             for (int k = 0; k < neurons.length; k++) {
                 int j = neurons[k];
                 lower[j] = Math.max(lower[j], lp[2 * k]);
@@ -145,7 +160,7 @@ public final class LpBounds {
      * Lower and upper bound of each listed neuron of node {@code id}: {@code [lo_0, hi_0, lo_1, hi_1, ...]}.
      * A dense node over a vector is not encoded: its neuron j is {@code W_j·h + b_j} over its input h.
      */
-    private double[] solveNeurons(int id, int[] neurons, Map<Integer, Interval> pre) {
+    public double[] neuronBounds(int id, int[] neurons, Map<Integer, Interval> pre) {
         TriangleLp lp = new TriangleLp(net, box, pre, relaxation);
         Node node = net.node(id);
         int tasks = 2 * neurons.length;
@@ -196,8 +211,8 @@ public final class LpBounds {
                     checkpoint.run();
                     Row row = objectives.row(t, vars);
                     solver.setObjective(row.vars(), row.coefs(), row.constant(), true);
-                    LpSolution s = solver.solve(LIMIT_PER_LP);
-                    result[t] = SafeBound.of(solver.model(), s);
+                    LpSolution s = solver.solve(limitPerSolve);
+                    result[t] = backend.mixedInteger() ? s.bestBound() : SafeBound.of(solver.model(), s);
                     solve[w] += s.nanos();
                     iterations[w] += s.iterations();
                 }

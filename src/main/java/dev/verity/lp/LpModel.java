@@ -31,6 +31,7 @@ public final class LpModel {
 
     private final List<String> varNames = new ArrayList<>();
     private double[] lower = new double[16], upper = new double[16];
+    private boolean[] integer = new boolean[16];
     private final List<Row> rows = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
     private double[] objective = new double[0];
@@ -39,6 +40,10 @@ public final class LpModel {
     private long generated;
 
     int addVariable(String name, double lo, double hi) {
+        return addVariable(name, lo, hi, false);
+    }
+
+    int addVariable(String name, double lo, double hi, boolean isInteger) {
         if (Double.isNaN(lo) || Double.isNaN(hi) || lo > hi || lo == Double.POSITIVE_INFINITY || hi == Double.NEGATIVE_INFINITY)
             throw new IllegalArgumentException("variable " + name + ": invalid bounds [" + lo + ", " + hi + "]");
         String n = claim(name, "x");
@@ -46,8 +51,10 @@ public final class LpModel {
         if (j == lower.length) {
             lower = Arrays.copyOf(lower, 2 * j);
             upper = Arrays.copyOf(upper, 2 * j);
+            integer = Arrays.copyOf(integer, 2 * j);
         }
         varNames.add(n);
+        integer[j] = isInteger;
         lower[j] = lo;
         upper[j] = hi;
         return j;
@@ -97,6 +104,8 @@ public final class LpModel {
     public String variableName(int j) { return varNames.get(j); }
     public double lower(int j) { checkVar(j); return lower[j]; }
     public double upper(int j) { checkVar(j); return upper[j]; }
+    /** Whether variable j is integer (a MILP's; {@link SafeBound} bounds the LP relaxation, which is valid for the MILP too). */
+    public boolean isInteger(int j) { checkVar(j); return integer[j]; }
     public Row row(int i) { return rows.get(i); }
     public List<Row> rows() { return List.copyOf(rows); }
     /** The objective coefficient of variable j (0 for variables added after the objective was set). */

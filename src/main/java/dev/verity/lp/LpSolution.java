@@ -12,9 +12,15 @@ package dev.verity.lp;
  *                     bound recomputes {@code c − Aᵀy} from Verity's copy of the model)
  * @param iterations   simplex iterations
  * @param nanos        wall time of the solve
+ * @param bestBound    a mixed-integer solver's bound on the optimum (its best dual bound, within its tolerances;
+ *                     ±inf when it has none); for an LP solver the reported objective
+ * @param nodes        branch-and-bound nodes explored (0 for an LP)
  */
 public record LpSolution(LpStatus status, double[] primal, double objective, double[] duals, double[] reducedCosts,
-                         long iterations, long nanos) {
+                         long iterations, long nanos, double bestBound, long nodes) {
+    /** Whether the solver returned a point (optimal or merely feasible). */
+    public boolean hasSolution() { return status == LpStatus.OPTIMAL || status == LpStatus.FEASIBLE; }
+
     public LpSolution {
         primal = primal.clone();
         duals = duals.clone();
@@ -27,6 +33,6 @@ public record LpSolution(LpStatus status, double[] primal, double objective, dou
 
     /** A copy with other dual values (tests: any dual vector must still give a valid bound). */
     public LpSolution withDuals(double[] y) {
-        return new LpSolution(status, primal, objective, y, reducedCosts, iterations, nanos);
+        return new LpSolution(status, primal, objective, y, reducedCosts, iterations, nanos, bestBound, nodes);
     }
 }

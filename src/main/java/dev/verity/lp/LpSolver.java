@@ -13,6 +13,17 @@ public interface LpSolver extends AutoCloseable {
     /** Adds a variable {@code lower <= x <= upper} (infinite bounds allowed); returns its index. */
     int addVariable(String name, double lower, double upper);
 
+    /**
+     * Adds an integer variable {@code lower <= x <= upper} (a binary with bounds 0, 1); only a mixed-integer
+     * solver accepts it ({@link #mixedInteger()}).
+     *
+     * @throws UnsupportedOperationException on an LP solver
+     */
+    int addIntegerVariable(String name, double lower, double upper);
+
+    /** Whether {@link #addIntegerVariable} is supported. */
+    boolean mixedInteger();
+
     /** Adds {@code Σ coefs[k]·x[vars[k]] (sense) rhs}; returns its index. */
     int addConstraint(String name, int[] vars, double[] coefs, Sense sense, double rhs);
 

@@ -3,6 +3,7 @@ package dev.verity.lp;
 import com.google.ortools.linearsolver.MPConstraint;
 import com.google.ortools.linearsolver.MPObjective;
 import com.google.ortools.linearsolver.MPSolver;
+import com.google.ortools.linearsolver.MPSolverParameters;
 import com.google.ortools.linearsolver.MPVariable;
 
 import java.time.Duration;
@@ -12,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@link LpSolver} on an OR-Tools LP solver ({@link LpBackend}: GLOP by default, PDLP, HiGHS; double
- * precision, tolerances ~1e-7: its optimum is a guess that {@link SafeBound} turns into a bound). The native MPSolver is not thread-safe, so a
+ * {@link LpSolver} on an OR-Tools solver: an LP solver ({@link LpBackend}: GLOP by default, PDLP, HiGHS; double
+ * precision, tolerances ~1e-7: its optimum is a guess that {@link SafeBound} turns into a bound) or a
+ * mixed-integer one ({@code MilpBackend}: SCIP, CBC, HiGHS; then integer variables are allowed and
+ * {@link LpSolution#bestBound()} is the branch-and-bound's bound). The native MPSolver is not thread-safe, so a
  * OrToolsLpSolver belongs to the thread that created it and refuses calls from others. Names reach the native
  * code only after {@link LpModel} has checked them for uniqueness (a duplicate crashes OR-Tools).
  */
@@ -24,31 +27,80 @@ public final class OrToolsLpSolver implements LpSolver {
     private final List<MPConstraint> rows = new ArrayList<>();
     private MPSolver solver;
 
-    private final LpBackend backend;
+    private final SolverBackend backend;
+    private String parameters;
+    private double relativeGap = 0;
 
     /** A GLOP solver. */
     public OrToolsLpSolver() {
         this(LpBackend.GLOP);
     }
 
-    public OrToolsLpSolver(LpBackend backend) {
+    public OrToolsLpSolver(SolverBackend backend) {
         OrTools.load();
         this.backend = backend;
         solver = MPSolver.createSolver(backend.orToolsId());
         if (solver == null) throw new IllegalStateException("OR-Tools has no " + backend.orToolsId() + " solver");
         solver.suppressOutput();
-        // HiGHS prints a banner to standard output (which would corrupt --json output) unless its own
-        // output_flag is off; OR-Tools 9.15 applies the option although the call reports false.
-        if (backend == LpBackend.HIGHS) solver.setSolverSpecificParametersAsString("output_flag=false");
+        // OR-Tools 9.15 applies HiGHS's options although the call reports false: the result is not checked.
+        parameters = backend.creationParameters();
+        if (!parameters.isEmpty()) solver.setSolverSpecificParametersAsString(parameters);
     }
 
-    public LpBackend backend() { return backend; }
+    public SolverBackend backend() { return backend; }
+
+    @Override public boolean mixedInteger() { return backend.mixedInteger(); }
 
     @Override public int addVariable(String name, double lower, double upper) {
         check();
         int j = model.addVariable(name, lower, upper);
         vars.add(solver.makeNumVar(toNative(lower), toNative(upper), model.variableName(j)));
         return j;
+    }
+
+    @Override public int addIntegerVariable(String name, double lower, double upper) {
+        check();
+        if (!backend.mixedInteger())
+            throw new UnsupportedOperationException(backend.cliName() + " is an LP solver: integer variables need a MILP solver");
+        int j = model.addVariable(name, lower, upper, true);
+        vars.add(solver.makeIntVar(toNative(lower), toNative(upper), model.variableName(j)));
+        return j;
+    }
+
+    /**
+     * Solver-specific parameters in the solver's own syntax (SCIP: {@code "limits/solutions = 1"}), added to those
+     * set at creation; they stay in force for later solves. Returns whether the solver accepted them.
+     */
+    public boolean setSolverParameters(String extra) {
+        check();
+        String all = parameters.isEmpty() ? extra : parameters + "\n" + extra;
+        boolean ok = solver.setSolverSpecificParametersAsString(all);
+        if (ok) parameters = all;
+        return ok;
+    }
+
+    /** The relative gap at which a mixed-integer solve counts as optimal (0, the default: prove the optimum). */
+    public void setRelativeGap(double gap) {
+        if (!(gap >= 0)) throw new IllegalArgumentException("relative gap must be >= 0, got " + gap);
+        relativeGap = gap;
+    }
+
+    /**
+     * Asks a running solve to stop as soon as it can (it then returns what it has); callable from any thread —
+     * the one exception to thread confinement. Returns whether the solver supports interruption.
+     */
+    public boolean interrupt() {
+        MPSolver s = solver;
+        return s != null && s.interruptSolve();
+    }
+
+    /** A starting point for a mixed-integer solve (variables by index, values as the model means them). */
+    public void setHint(int[] vars, double[] values) {
+        check();
+        if (vars.length != values.length) throw new IllegalArgumentException(vars.length + " variables, " + values.length + " values");
+        MPVariable[] v = new MPVariable[vars.length];
+        for (int k = 0; k < vars.length; k++) v[k] = this.vars.get(vars[k]);
+        solver.setHint(v, values);
     }
 
     @Override public int addConstraint(String name, int[] vars, double[] coefs, Sense sense, double rhs) {
@@ -82,7 +134,16 @@ public final class OrToolsLpSolver implements LpSolver {
         check();
         solver.setTimeLimit(Math.max(1, timeLimit.toMillis()));
         long start = System.nanoTime();
-        MPSolver.ResultStatus result = solver.solve();
+        MPSolver.ResultStatus result;
+        if (backend.mixedInteger()) {
+            // OR-Tools' default relative MIP gap is 1e-4: an "optimal" answer would be one within 0.01 %.
+            MPSolverParameters p = new MPSolverParameters();
+            p.setDoubleParam(MPSolverParameters.DoubleParam.RELATIVE_MIP_GAP, relativeGap);
+            result = solver.solve(p);
+            p.delete();
+        } else {
+            result = solver.solve();
+        }
         long nanos = System.nanoTime() - start;
         LpStatus status = switch (result) {
             case OPTIMAL -> LpStatus.OPTIMAL;
@@ -99,14 +160,24 @@ public final class OrToolsLpSolver implements LpSolver {
         // OR-Tools returns values only for a solution it has; without one the duals stay 0, which SafeBound
         // turns into the interval bound (valid, loose).
         if (status == LpStatus.OPTIMAL || status == LpStatus.FEASIBLE) {
+            boolean lp = !backend.mixedInteger(); // integer models have no duals
             for (int j = 0; j < n; j++) {
                 x[j] = vars.get(j).solutionValue();
-                r[j] = vars.get(j).reducedCost();
+                if (lp) r[j] = vars.get(j).reducedCost();
             }
-            for (int i = 0; i < m; i++) y[i] = rows.get(i).dualValue();
+            if (lp) for (int i = 0; i < m; i++) y[i] = rows.get(i).dualValue();
             objective = solver.objective().value();
         }
-        return new LpSolution(status, x, objective, y, r, solver.iterations(), nanos);
+        double best = objective;
+        long nodes = 0;
+        if (backend.mixedInteger()) {
+            // OR-Tools' "no bound" is ±1e20 or its infinity.
+            best = solver.objective().bestBound();
+            if (Math.abs(best) >= 1e20) best = model.minimize() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+            if (status == LpStatus.INFEASIBLE) best = model.minimize() ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+            nodes = solver.nodes();
+        }
+        return new LpSolution(status, x, objective, y, r, solver.iterations(), nanos, best, nodes);
     }
 
     @Override public LpModel model() { return model; }

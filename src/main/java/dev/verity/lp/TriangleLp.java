@@ -45,7 +45,24 @@ import java.util.Map;
  */
 public final class TriangleLp {
 
-    public enum Relaxation { TRIANGLE, PARALLELOGRAM }
+    /**
+     * How unstable neurons are encoded. {@link #EXACT} is not a relaxation: paper 004's mixed-integer
+     * program (Sec. 4.1), one binary δ per unstable (leaky) ReLU — y >= x, y >= a·x, y <= x + (1 − a)(−l)(1 − δ),
+     * y <= a·x + (1 − a)·u·δ, whose LP relaxation is exactly the Triangle — and per max-pool window one binary per
+     * input that can be the maximum, y <= x_k + (u_max − l_k)(1 − δ_k), Σ δ_k = 1. Big-M constants are the given
+     * bounds (the tighter they are, the smaller the search; 004 Table 1). Sigmoid and tanh have no exact MILP
+     * encoding: the encoder refuses them ({@link #exactlyEncodable}).
+     */
+    public enum Relaxation { TRIANGLE, PARALLELOGRAM, EXACT }
+
+    /** Whether every layer of {@code net} is piecewise linear (what a MILP can encode exactly); otherwise names the first that is not. */
+    public static java.util.Optional<String> exactlyEncodable(Network net) {
+        for (Node node : net.nodes())
+            if (node.layer() instanceof Layer.Sigmoid || node.layer() instanceof Layer.Tanh)
+                return java.util.Optional.of(node.layer().getClass().getSimpleName() + " node " + node.name()
+                        + ": sigmoid and tanh are not piecewise linear, so no MILP encodes them exactly (paper 004 covers ReLU and max networks)");
+        return java.util.Optional.empty();
+    }
 
     /**
      * One objective row's result.
@@ -123,6 +140,18 @@ public final class TriangleLp {
      * (what LP-ALL solves per neuron) — into {@code solver}; returns the target's variables (flattened).
      */
     public int[] encode(LpSolver solver, int target) {
+        return encodeNodes(solver, target)[target].clone();
+    }
+
+    /**
+     * As {@link #encode(LpSolver, int)}, returning the variables of every encoded node by node id (null for
+     * nodes the target does not depend on): e.g. the input's, to read a counterexample or constrain the region.
+     */
+    public int[][] encodeNodes(LpSolver solver, int target) {
+        if (relaxation == Relaxation.EXACT) {
+            exactlyEncodable(net).ifPresent(why -> { throw new dev.verity.InvalidInputException("MILP: " + why); });
+            if (!solver.mixedInteger()) throw new IllegalArgumentException("the exact encoding needs a mixed-integer solver");
+        }
         boolean[] needed = ancestors(target);
         Builder b = new Builder();
         int[][] vars = new int[net.nodes().size()][];
@@ -166,7 +195,7 @@ public final class TriangleLp {
             if (pre != null) b.restrict(vars[node.id()], pre, node);
         }
         b.emit(solver);
-        return vars[target].clone();
+        return vars;
     }
 
     /** Which nodes the value of {@code target} depends on (itself included). */
@@ -235,6 +264,23 @@ public final class TriangleLp {
             }
             int y = b.variable(maxLower, maxUpper);
             for (int k : windows[o]) b.row(new int[]{y, in[k]}, new double[]{1, -1}, Sense.GE, 0);
+            if (relaxation == Relaxation.EXACT) {
+                // Paper 004 eq. for max: one binary per input that can be the maximum (u_k > max_j l_j; the others
+                // never are), exactly one chosen, and y <= x_k + (u_max − l_k)(1 − δ_k): y = x_k when δ_k = 1.
+                List<Integer> candidates = new ArrayList<>();
+                for (int k : windows[o]) if (upperOf(b, in, pre, k) > maxLower || k == best) candidates.add(k);
+                int[] choose = new int[candidates.size()];
+                double[] ones = new double[choose.length];
+                for (int t = 0; t < choose.length; t++) {
+                    int k = candidates.get(t);
+                    int d = b.binary();
+                    choose[t] = d;
+                    ones[t] = 1;
+                    double bigM = Rounding.addUp(maxUpper, -lowerOf(b, in, pre, k));
+                    b.row(new int[]{y, in[k], d}, new double[]{1, -1, bigM}, Sense.LE, bigM);
+                }
+                b.row(choose, ones, Sense.EQ, 1);
+            }
             v[o] = y;
         }
         return v;
@@ -341,6 +387,11 @@ public final class TriangleLp {
         for (int j = 0; j < in.length; j++) {
             int x = in[j];
             double l = pre != null ? pre.lower(j) : b.lower(x), u = pre != null ? pre.upper(j) : b.upper(x);
+            // The MILP is exact whatever its bounds: the tightest sound ones give the smallest big-M.
+            if (relaxation == Relaxation.EXACT) {
+                l = Math.max(l, b.lower(x));
+                u = Math.min(u, b.upper(x));
+            }
             if (l >= 0) {
                 v[j] = x; // stable active: y = x exactly
             } else if (u <= 0) {
@@ -364,6 +415,15 @@ public final class TriangleLp {
                     // y <= u is y's bound; y − x = max(0, (a − 1)·x) <= (1 − a)·(−l) for x >= l (exact for a = 0).
                     case PARALLELOGRAM -> b.row(new int[]{y, x}, new double[]{1, -1}, Sense.LE,
                             a == 0 ? -l : Rounding.mulUp(Rounding.addUp(1, -a), -l));
+                    case EXACT -> {
+                        // δ = 1: y <= x (active side); δ = 0: y <= a·x. The big-M constants are rounded up, which
+                        // only loosens the off side's row (y − x <= (1 − a)(−l) and y − a·x <= (1 − a)·u hold on [l, u]).
+                        int d = b.binary();
+                        double mLow = a == 0 ? -l : Rounding.mulUp(Rounding.addUp(1, -a), -l);
+                        double mHigh = a == 0 ? u : Rounding.mulUp(Rounding.addUp(1, -a), u);
+                        b.row(new int[]{y, x, d}, new double[]{1, -1, mLow}, Sense.LE, mLow);
+                        b.row(new int[]{y, x, d}, new double[]{1, -a, -mHigh}, Sense.LE, 0);
+                    }
                 }
             }
         }
@@ -376,6 +436,7 @@ public final class TriangleLp {
      * upperSlope·x + upperIntercept on [l, u], and y within the lines' range over [l, u] (implied).
      */
     private int[] sShaped(Builder b, int[] in, Interval pre, boolean tanh) {
+        if (relaxation == Relaxation.EXACT) throw new IllegalStateException("sigmoid/tanh in an exact encoding"); // refused in encodeNodes
         double[] lo = new double[in.length], hi = new double[in.length];
         for (int j = 0; j < in.length; j++) {
             lo[j] = pre != null ? pre.lower(j) : b.lower(in[j]);
@@ -399,6 +460,7 @@ public final class TriangleLp {
     /** Collects variables and rows so that bounds can still be tightened before the solver sees them. */
     private static final class Builder {
         private double[] lo = new double[64], hi = new double[64];
+        private boolean[] integer = new boolean[64];
         private int n;
         private final List<LpModel.Row> rows = new ArrayList<>();
 
@@ -406,10 +468,18 @@ public final class TriangleLp {
             if (n == lo.length) {
                 lo = Arrays.copyOf(lo, 2 * n);
                 hi = Arrays.copyOf(hi, 2 * n);
+                integer = Arrays.copyOf(integer, 2 * n);
             }
             lo[n] = l;
             hi[n] = u;
             return n++;
+        }
+
+        /** A 0/1 variable (the exact encoding's). */
+        int binary() {
+            int d = variable(0, 1);
+            integer[d] = true;
+            return d;
         }
 
         double lower(int v) { return lo[v]; }
@@ -465,7 +535,10 @@ public final class TriangleLp {
         }
 
         void emit(LpSolver solver) {
-            for (int j = 0; j < n; j++) solver.addVariable(null, lo[j], hi[j]);
+            for (int j = 0; j < n; j++) {
+                if (integer[j]) solver.addIntegerVariable(null, lo[j], hi[j]);
+                else solver.addVariable(null, lo[j], hi[j]);
+            }
             for (LpModel.Row r : rows) solver.addConstraint(null, r.vars(), r.coefs(), r.sense(), r.rhs());
         }
     }

@@ -19,6 +19,8 @@ public final class Network {
     public List<Node> nodes() { return nodes; }
     public Node node(int id) { return nodes.get(id); }
     public Node output() { return nodes.getLast(); }
+    /** The input node (node 0). */
+    public Node input() { return nodes.getFirst(); }
     public Shape inputShape() { return nodes.getFirst().shape(); }
     public Shape outputShape() { return output().shape(); }
 

@@ -22,8 +22,10 @@ import java.util.List;
  * @param outputLower per output, null when outputs were not asked for
  * @param margins     per disjunct (in the order given), the margin lower bound
  * @param excluded    per disjunct, whether it is certainly impossible (margin above the tolerance)
+ * @param intermediate the method's bounds of the pre-activation nodes over the box (empty when nothing was bounded)
  */
-public record CaseBounds(Method method, double[] outputLower, double[] outputUpper, double[] margins, boolean[] excluded, long nanos) {
+public record CaseBounds(Method method, double[] outputLower, double[] outputUpper, double[] margins, boolean[] excluded,
+                         java.util.Map<Integer, Interval> intermediate, long nanos) {
 
     public static CaseBounds compute(BoundEngine engine, Method method, Box box, List<Disjunct> disjuncts, boolean withOutputs) {
         int outputs = engine.network().outputShape().numel();
@@ -39,6 +41,7 @@ public record CaseBounds(Method method, double[] outputLower, double[] outputUpp
         for (Disjunct d : disjuncts) rows.addAll(d.rows());
         long start = System.nanoTime();
         double[] lower = new double[0], upper = new double[0];
+        java.util.Map<Integer, Interval> intermediate = java.util.Map.of();
         if (!rows.isEmpty()) {
             Interval interval = new Interval(box.lower(), box.upper());
             Objective objective = Objective.of(rows, outputs);
@@ -46,6 +49,7 @@ public record CaseBounds(Method method, double[] outputLower, double[] outputUpp
             BoundResult r = withOutputs ? engine.bound(method, interval, objective) : engine.boundLower(method, interval, objective);
             lower = r.lower();
             upper = r.upper();
+            intermediate = r.intermediate();
         }
         double[] margins = new double[disjuncts.size()];
         boolean[] excluded = new boolean[disjuncts.size()];
@@ -60,7 +64,7 @@ public record CaseBounds(Method method, double[] outputLower, double[] outputUpp
         }
         double[] outLo = withOutputs ? java.util.Arrays.copyOf(lower, outputs) : null;
         double[] outHi = withOutputs ? java.util.Arrays.copyOf(upper, outputs) : null;
-        return new CaseBounds(method, outLo, outHi, margins, excluded, System.nanoTime() - start);
+        return new CaseBounds(method, outLo, outHi, margins, excluded, intermediate, System.nanoTime() - start);
     }
 
     /** The smallest margin lower bound (+inf with no disjuncts). */

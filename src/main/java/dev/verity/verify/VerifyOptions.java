@@ -3,10 +3,12 @@ package dev.verity.verify;
 import dev.verity.attack.PgdOptions;
 import dev.verity.bounds.BoundOptions;
 import dev.verity.bounds.Method;
+import dev.verity.milp.MilpOptions;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Settings of a {@link Verifier} run.
@@ -16,8 +18,10 @@ import java.util.Objects;
  * @param pgdShare      the fraction of {@code timeout} the first attack may use (it stops earlier when done)
  * @param methods       the bound methods tried in order, cheapest first
  * @param boundOptions  options of the bound engine
+ * @param milp          the complete MILP stage after the bound methods (paper 004), empty for an incomplete run
  */
-public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, List<Method> methods, BoundOptions boundOptions) {
+public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, List<Method> methods, BoundOptions boundOptions,
+                            Optional<MilpOptions> milp) {
 
     /**
      * ibp → crown → alpha-crown → lp-all: each step costs roughly an order of magnitude more than the one before.
@@ -31,6 +35,7 @@ public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, L
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(pgd, "pgd");
         Objects.requireNonNull(boundOptions, "boundOptions");
+        Objects.requireNonNull(milp, "milp");
         if (timeout.isNegative()) throw new IllegalArgumentException("timeout must be >= 0, got " + timeout);
         if (!(pgdShare > 0 && pgdShare <= 1)) throw new IllegalArgumentException("pgdShare must be in (0, 1], got " + pgdShare);
         methods = List.copyOf(methods);
@@ -39,15 +44,18 @@ public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, L
     /**
      * The defaults: PGD with 50 starts of 50 steps (on mnist-net_256x2 that finds the VNN-COMP counterexamples
      * in well under a second; see {@link PgdOptions#defaults()} for the schedule) limited to a quarter of the
-     * budget, then {@link #DEFAULT_METHODS} with the engine's default options.
+     * budget, then {@link #DEFAULT_METHODS} with the engine's default options, then the MILP (SCIP, progressive
+     * tightening) until the timeout — complete for piecewise-linear networks given the time.
      */
     public static VerifyOptions defaults(Duration timeout) {
         return new VerifyOptions(timeout, PgdOptions.defaults().withRestarts(50).withSteps(50).withBatchSize(50), 0.25,
-                DEFAULT_METHODS, BoundOptions.defaults());
+                DEFAULT_METHODS, BoundOptions.defaults(), Optional.of(MilpOptions.defaults()));
     }
 
-    public VerifyOptions withTimeout(Duration t) { return new VerifyOptions(t, pgd, pgdShare, methods, boundOptions); }
-    public VerifyOptions withPgd(PgdOptions p) { return new VerifyOptions(timeout, p, pgdShare, methods, boundOptions); }
-    public VerifyOptions withMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions); }
-    public VerifyOptions withBoundOptions(BoundOptions b) { return new VerifyOptions(timeout, pgd, pgdShare, methods, b); }
+    public VerifyOptions withTimeout(Duration t) { return new VerifyOptions(t, pgd, pgdShare, methods, boundOptions, milp); }
+    public VerifyOptions withPgd(PgdOptions p) { return new VerifyOptions(timeout, p, pgdShare, methods, boundOptions, milp); }
+    public VerifyOptions withMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions, milp); }
+    public VerifyOptions withBoundOptions(BoundOptions b) { return new VerifyOptions(timeout, pgd, pgdShare, methods, b, milp); }
+    /** With the MILP stage (empty: incomplete, the run ends after the bound methods). */
+    public VerifyOptions withMilp(Optional<MilpOptions> m) { return new VerifyOptions(timeout, pgd, pgdShare, methods, boundOptions, m); }
 }

@@ -15,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -47,7 +48,7 @@ class TriangleLpTest {
         Interval pre = crown.intermediate().get(1);
         assertArrayEquals(new double[]{-2, -1.5}, pre.lower(), 0);
         assertArrayEquals(new double[]{2, 2.5}, pre.upper(), 0);
-        for (TriangleLp.Relaxation relaxation : TriangleLp.Relaxation.values()) {
+        for (TriangleLp.Relaxation relaxation : List.of(TriangleLp.Relaxation.TRIANGLE, TriangleLp.Relaxation.PARALLELOGRAM)) {
             TriangleLp.Result lp = new TriangleLp(net, box, crown.intermediate(), relaxation).lower(obj, LIMIT);
             for (int i = 0; i < obj.rows(); i++) {
                 double k = obj.c().data()[i];

@@ -1,0 +1,184 @@
+package dev.verity.milp;
+
+import dev.verity.bounds.Interval;
+import dev.verity.lp.LpBackend;
+import dev.verity.lp.LpBounds;
+import dev.verity.lp.TriangleLp;
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+import dev.verity.model.Node;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Paper 004 Sec. 4.2, progressive bounds tightening: the big-M constants of the MILP are the bounds of the
+ * pre-activation neurons, and tight ones matter more than anything else (004 Table 1), but the tightest — a MILP
+ * per neuron — are expensive. So, layer by layer: start from the bound engine's bounds; a neuron they make stable
+ * is done (its ReLU is linear, no bound refinement can change the encoding); for the others an LP over the Triangle
+ * relaxation of the layers before (with the bounds refined so far); for those still unstable a MILP with a time
+ * limit per neuron side — its best bound, whatever the solver reached. Every refinement is intersected with the
+ * bounds before it, so a cut-short solve never loosens anything. Only nodes read solely by (leaky) ReLUs are
+ * refined (elsewhere every neuron's bounds matter and the engine's are kept); nodes with no nonlinearity before
+ * them are exact already (a linear function of the box, which back-substitution bounds exactly).
+ *
+ * <p>The LP bounds are rigorous (safe bounds from the duals); the MILP bounds are valid up to the MILP solver's
+ * tolerances (docs/verification.md).
+ */
+public final class ProgressiveTightening {
+
+    /**
+     * How one pre-activation node's neurons were settled.
+     *
+     * @param unstableBefore unstable under the bound engine's bounds (the rest were stable already)
+     * @param fixedByLp      made stable by their LP
+     * @param fixedByMilp    made stable by their MILP
+     * @param unstable       still unstable (their bounds may still have been tightened)
+     * @param milpSkipped    left without a MILP because the deadline came first
+     */
+    public record LayerReport(int node, String name, int neurons, int unstableBefore, int fixedByLp, int fixedByMilp, int unstable,
+                              int milpSkipped, long lpNanos, long milpNanos) {}
+
+    /** The refined bounds (every node of the initial map) and what each step did. */
+    public record Result(Map<Integer, Interval> bounds, List<LayerReport> layers, long nanos) {
+        public Result {
+            bounds = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(bounds));
+            layers = List.copyOf(layers);
+        }
+        public int unstableBefore() { return layers.stream().mapToInt(LayerReport::unstableBefore).sum(); }
+        public int fixedByLp() { return layers.stream().mapToInt(LayerReport::fixedByLp).sum(); }
+        public int fixedByMilp() { return layers.stream().mapToInt(LayerReport::fixedByMilp).sum(); }
+        public int unstable() { return layers.stream().mapToInt(LayerReport::unstable).sum(); }
+        public long lpNanos() { return layers.stream().mapToLong(LayerReport::lpNanos).sum(); }
+        public long milpNanos() { return layers.stream().mapToLong(LayerReport::milpNanos).sum(); }
+    }
+
+    private final Network net;
+    private final Interval box;
+    private final MilpOptions options;
+    private final Runnable checkpoint;
+
+    /** @param checkpoint called between solves; throws to abandon the computation (e.g. at a verifier's deadline) */
+    public ProgressiveTightening(Network net, Interval box, MilpOptions options, Runnable checkpoint) {
+        TriangleLp.exactlyEncodable(net).ifPresent(why -> { throw new dev.verity.InvalidInputException("MILP: " + why); });
+        this.net = net;
+        this.box = box;
+        this.options = options;
+        this.checkpoint = checkpoint;
+    }
+
+    /**
+     * Refines {@code initial} (sound bounds of pre-activation nodes by node id, e.g. a bound engine's intermediate
+     * bounds) per {@link MilpOptions#tightening()}. MILPs stop being started at {@code deadline} (the neurons left keep
+     * their LP bounds); {@code lpDone}: the initial bounds are LP bounds already (lp-all), so the LP step is skipped.
+     */
+    public Result tighten(Map<Integer, Interval> initial, boolean lpDone, Instant deadline) {
+        long start = System.nanoTime();
+        MilpOptions.Tightening mode = options.tightening();
+        boolean lp = !lpDone && (mode == MilpOptions.Tightening.LP_ONLY || mode == MilpOptions.Tightening.PROGRESSIVE);
+        boolean milp = mode == MilpOptions.Tightening.PROGRESSIVE || mode == MilpOptions.Tightening.MILP_ALL;
+        Map<Integer, Interval> current = new TreeMap<>(initial); // node ids are topological
+        List<LayerReport> reports = new ArrayList<>();
+        LpBounds lps = new LpBounds(net, box, TriangleLp.Relaxation.TRIANGLE, options.threads(), checkpoint, LpBackend.GLOP);
+        LpBounds milps = new LpBounds(net, box, TriangleLp.Relaxation.EXACT, options.threads(), checkpoint, options.backend(), options.neuronBudget());
+        for (int id : new ArrayList<>(current.keySet())) {
+            if (!LpBounds.onlyReluReaders(net, id) || !hasNonlinearAncestor(id)) continue;
+            Interval b = current.get(id);
+            int[] unstable = unstable(b, allNeurons(b.size()));
+            int before = unstable.length;
+            long t0 = System.nanoTime();
+            if (lp && unstable.length > 0) {
+                b = refine(b, unstable, lps.neuronBounds(id, unstable, earlier(current, id)));
+                current.put(id, b);
+            }
+            int[] afterLp = unstable(b, unstable);
+            long t1 = System.nanoTime();
+            int skipped = 0;
+            int[] left = afterLp;
+            if (milp && afterLp.length > 0) {
+                // In chunks of one neuron per solver, so that the deadline stops the refinement between chunks.
+                int chunk = options.threads();
+                for (int s = 0; s < afterLp.length; s += chunk) {
+                    if (Instant.now().isAfter(deadline)) {
+                        skipped = afterLp.length - s;
+                        break;
+                    }
+                    int[] part = java.util.Arrays.copyOfRange(afterLp, s, Math.min(afterLp.length, s + chunk));
+                    b = refine(b, part, milps.neuronBounds(id, part, earlier(current, id)));
+                    current.put(id, b);
+                }
+                left = unstable(b, afterLp);
+            }
+            long t2 = System.nanoTime();
+            reports.add(new LayerReport(id, net.node(id).name(), b.size(), before, before - afterLp.length, afterLp.length - left.length,
+                    left.length, skipped, t1 - t0, t2 - t1));
+        }
+        return new Result(current, reports, System.nanoTime() - start);
+    }
+
+    /** The bounds of the nodes before {@code id} (what the encoding of id's ancestors uses). */
+    private static Map<Integer, Interval> earlier(Map<Integer, Interval> current, int id) {
+        Map<Integer, Interval> m = new LinkedHashMap<>();
+        current.forEach((k, v) -> { if (k < id) m.put(k, v); });
+        return m;
+    }
+
+    /** Intersects bounds [lo_0, hi_0, lo_1, ...] of the listed neurons into {@code b}; a tolerance-level crossing keeps the old bounds. */
+    private static Interval refine(Interval b, int[] neurons, double[] bounds) {
+        double[] lo = b.lower().clone(), hi = b.upper().clone();
+        for (int k = 0; k < neurons.length; k++) {
+            int j = neurons[k];
+            double l = Math.max(lo[j], bounds[2 * k]), u = Math.min(hi[j], bounds[2 * k + 1]);
+            if (l <= u) {
+                lo[j] = l;
+                hi[j] = u;
+            }
+        }
+        return new Interval(lo, hi);
+    }
+
+    private static int[] allNeurons(int n) { return java.util.stream.IntStream.range(0, n).toArray(); }
+
+    private static int[] unstable(Interval b, int[] among) {
+        return java.util.Arrays.stream(among).filter(j -> b.lower(j) < 0 && b.upper(j) > 0).toArray();
+    }
+
+    /** Whether a nonlinear layer (an activation or max-pool) lies before node {@code id}. */
+    private boolean hasNonlinearAncestor(int id) {
+        boolean[] seen = new boolean[net.nodes().size()];
+        java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>(net.node(id).inputs());
+        while (!todo.isEmpty()) {
+            int k = todo.pop();
+            if (seen[k]) continue;
+            seen[k] = true;
+            Node n = net.node(k);
+            if (isNonlinear(n.layer())) return true;
+            todo.addAll(n.inputs());
+        }
+        return false;
+    }
+
+    private static boolean isNonlinear(Layer layer) {
+        return switch (layer) {
+            case Layer.Relu r -> true;
+            case Layer.LeakyRelu r -> true;
+            case Layer.Sigmoid s -> true;
+            case Layer.Tanh t -> true;
+            case Layer.MaxPool2d m -> true;
+            case Layer.Input i -> false;
+            case Layer.Dense d -> false;
+            case Layer.Conv2d c -> false;
+            case Layer.Affine a -> false;
+            case Layer.Add a -> false;
+            case Layer.Flatten f -> false;
+            case Layer.Reshape r -> false;
+            case Layer.Transpose t -> false;
+            case Layer.Pad p -> false;
+            case Layer.AvgPool2d a -> false;
+        };
+    }
+}
