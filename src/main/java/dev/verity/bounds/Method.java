@@ -83,12 +83,13 @@ public enum Method {
     public boolean intervalIntermediate() { return intervalIntermediate; }
 
     public static Method parse(String name) {
+        if (name.equalsIgnoreCase("lp-greedy")) return DEEPZ; // paper 000's name for Wong & Kolter's dual = DeepZ's bounds
         for (Method m : values()) if (m.cliName.equalsIgnoreCase(name)) return m;
         throw new InvalidInputException("unknown method '" + name + "'; one of: " + names());
     }
 
     public static String names() {
-        return Arrays.stream(values()).map(Method::cliName).collect(Collectors.joining(", "));
+        return Arrays.stream(values()).map(Method::cliName).collect(Collectors.joining(", ")) + " (lp-greedy = deepz)";
     }
 
     @Override public String toString() { return cliName; }

@@ -53,9 +53,33 @@ final class BenchCommand implements Callable<Integer> {
             description = "Bound methods to time (default: ibp,crown,crown-ibp,alpha-crown); any of: ${COMPLETION-CANDIDATES}")
     List<String> methods;
 
+    @Option(names = "--milp-ablation", description = "Paper 004 Table 1: MILP bounds time, main MILP time and nodes with each ingredient removed "
+            + "(needs --model, --data, --eps).")
+    boolean milpAblation;
+
+    @Option(names = "--data", paramLabel = "PATH", description = "--milp-ablation: IDX directory or ERAN CSV (pixels in [0, 1]).")
+    java.nio.file.Path data;
+
+    @Option(names = "--eps", paramLabel = "E", description = "--milp-ablation: L∞ radius.")
+    Double eps;
+
+    @Option(names = "--limit", defaultValue = "5", paramLabel = "N", description = "--milp-ablation: first N correctly classified images (default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--timeout", defaultValue = "120", paramLabel = "S", description = "--milp-ablation: main MILP limit per image (default ${DEFAULT-VALUE}).")
+    double timeout;
+
+    @picocli.CommandLine.Mixin MilpOptionsMixin milpOptions = new MilpOptionsMixin();
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() {
+        if (milpAblation) {
+            if (model == null || data == null || eps == null) throw new InvalidInputException("--milp-ablation needs --model, --data and --eps");
+            if (!(eps > 0) || limit < 1 || !(timeout > 0)) throw new InvalidInputException("--eps and --timeout must be > 0, --limit >= 1");
+            milpAblation(spec.commandLine().getOut());
+            return Main.EXIT_OK;
+        }
         if (warmup < 0 || (reps != null && reps < 1)) throw new InvalidInputException("--reps must be >= 1 and --warmup >= 0");
         PrintWriter out = spec.commandLine().getOut();
         if (model == null && vnnlib == null) {
@@ -68,6 +92,48 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return Main.EXIT_OK;
+    }
+
+    /** Paper 004 Table 1's shape: per variant, mean bounds time, mean main-MILP time, mean and median nodes. */
+    private void milpAblation(PrintWriter out) {
+        Network net = Models.load(model);
+        var ds = dev.verity.data.Datasets.open(data, Integer.MAX_VALUE);
+        var engine = new dev.verity.bounds.BoundEngine(net, engineOptions.toOptions());
+        var milp = milpOptions.toOptions().orElseThrow(() -> new InvalidInputException("--milp-ablation needs the MILP (drop --no-milp)"));
+        int n = net.inputShape().numel(), classes = net.outputShape().numel();
+        double[] zeros = new double[n], ones = new double[n];
+        java.util.Arrays.fill(ones, 1);
+        var domain = new dev.verity.bounds.Interval(zeros, ones);
+        var variants = dev.verity.milp.TighteningAblation.Variant.values();
+        java.util.Map<dev.verity.milp.TighteningAblation.Variant, java.util.List<dev.verity.milp.TighteningAblation.Run>> runs = new java.util.EnumMap<>(
+                dev.verity.milp.TighteningAblation.Variant.class);
+        int used = 0;
+        for (int i = 0; i < ds.size() && used < limit; i++) {
+            double[] x = ds.pixels(i);
+            int predicted = dev.verity.model.Forward.run(net, dev.verity.tensor.TensorOps.INSTANCE,
+                    new dev.verity.tensor.Tensor(x.clone(), net.inputShape().withBatch(1))).argmax(1)[0];
+            if (predicted != ds.label(i)) continue;
+            used++;
+            var p = dev.verity.verify.RobustnessProperty.of(x, eps, ds.label(i), classes, new double[]{0, 1});
+            for (var v : variants) {
+                var r = dev.verity.milp.TighteningAblation.run(engine, p, domain, v, milp, java.time.Duration.ofNanos((long) (timeout * 1e9)));
+                runs.computeIfAbsent(v, k -> new java.util.ArrayList<>()).add(r);
+                out.printf(java.util.Locale.ROOT, "image %d %-55s bounds %7.2f s  main %7.2f s  nodes %6d  unstable %4d  %s%n", i, v.label(),
+                        r.boundsSeconds(), r.mainSeconds(), r.nodes(), r.unstable(), r.answer());
+                out.flush();
+            }
+        }
+        out.printf("%n| variant (%d images, eps %s) | bounds (s) | main MILP (s) | total (s) | nodes mean | nodes median |%n| --- | --- | --- | --- | --- | --- |%n",
+                used, eps);
+        for (var v : variants) {
+            var rs = runs.getOrDefault(v, java.util.List.of());
+            double b = rs.stream().mapToDouble(dev.verity.milp.TighteningAblation.Run::boundsSeconds).average().orElse(Double.NaN);
+            double m = rs.stream().mapToDouble(dev.verity.milp.TighteningAblation.Run::mainSeconds).average().orElse(Double.NaN);
+            long[] nodes = rs.stream().mapToLong(dev.verity.milp.TighteningAblation.Run::nodes).sorted().toArray();
+            double median = nodes.length == 0 ? Double.NaN : nodes.length % 2 == 1 ? nodes[nodes.length / 2] : 0.5 * (nodes[nodes.length / 2 - 1] + nodes[nodes.length / 2]);
+            out.printf(java.util.Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.1f | %.1f |%n", v.label(), b, m, b + m,
+                    java.util.Arrays.stream(nodes).average().orElse(Double.NaN), median);
+        }
     }
 
     private void benchBounds(PrintWriter out) {
