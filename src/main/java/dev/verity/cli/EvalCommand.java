@@ -1,0 +1,226 @@
+package dev.verity.cli;
+
+import dev.verity.InvalidInputException;
+import dev.verity.attack.PgdOptions;
+import dev.verity.data.Dataset;
+import dev.verity.data.Datasets;
+import dev.verity.eval.EvalMethod;
+import dev.verity.eval.EvalSettings;
+import dev.verity.eval.Evaluation;
+import dev.verity.eval.Indices;
+import dev.verity.eval.Normalization;
+import dev.verity.eval.OutputFolder;
+import dev.verity.eval.Plots;
+import dev.verity.eval.Reports;
+import dev.verity.eval.ResultLine;
+import dev.verity.eval.ResultsFile;
+import dev.verity.eval.Summary;
+import dev.verity.model.Network;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/**
+ * {@code verity eval MODEL --data PATH --eps E[,E2,...] --methods ...}: bounds on the robust error of a classifier over a
+ * test set, as in paper 000 Table 1, with CR curves and CR-AUC (paper 003 App. B). See docs/eval.md.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Evaluates a classifier on a test set: for every image its clean prediction, then for every ε and method whether "
+                        + "L∞ robustness is certified (bound methods, milp: an upper bound on the robust error) or refuted (pgd, milp: "
+                        + "a counterexample confirmed in double and float32, a lower bound). Misclassified images count as non-robust.",
+                "Writes into --out: results.jsonl (every per-image result, appended as it is known), table.md and table.csv (per ε: "
+                        + "test error, lower and upper bounds, mean and median time per image), cr-curve.csv, summary.json, and the "
+                        + "plots cr-curve.png (certified accuracy vs ε, CR-AUC) and time.png. The table is also printed.",
+                "Ctrl-C keeps every finished result; --resume continues from them without computing anything twice.",
+                "Exit status: 0 done, 2 bad input, 1 internal error."})
+final class EvalCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX classifier (.onnx or .onnx.gz)")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "PATH",
+            description = "A directory with IDX files (MNIST, Fashion-MNIST: t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) "
+                    + "or an ERAN CSV file (label,p0,p1,... with pixels 0..255). Pixels are scaled to [0, 1].")
+    Path data;
+
+    @Option(names = "--eps", required = true, split = ",", paramLabel = "E",
+            description = "L∞ radii in pixel units ([0, 1] scale), comma-separated, each > 0 (e.g. 0.01,0.03,0.05).")
+    List<String> eps;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Evaluate the first N images (default: all).")
+    Integer limit;
+
+    @Option(names = "--indices", split = ",", paramLabel = "I",
+            description = "Evaluate these images (0-based indices and inclusive ranges A-B, e.g. 0,7,100-199); not with --limit.")
+    List<String> indices;
+
+    @Option(names = "--methods", split = ",", paramLabel = "M", defaultValue = "pgd,ibp,lp-greedy,crown,alpha-crown",
+            description = {"Methods, comma-separated (default ${DEFAULT-VALUE}): pgd (attack: lower bound), milp (the complete verify "
+                    + "pipeline: both bounds), and bound presets (upper bounds): lp-greedy (= deepz, paper 000's name), "
+                    + "ibp, hbox, deepz, crown, crown-0, crown-ibp, alpha-crown, lagrangian, lp-last, lp-last-crown, lp-all, parallelogram."})
+    List<String> methods;
+
+    @Option(names = "--timeout-per-image", paramLabel = "S", defaultValue = "60",
+            description = "Each method's wall-clock budget per image and ε, in seconds (default ${DEFAULT-VALUE}); past it the method's "
+                    + "result is timeout (not certified, not refuted).")
+    double timeoutPerImage;
+
+    @Option(names = "--jobs", paramLabel = "N", description = "Images evaluated at once (default: the number of cores).")
+    Integer jobs;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default eval-<model name>).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the results in --out (same settings; new ε, methods or images are added).")
+    boolean resume;
+
+    @Option(names = "--scale", paramLabel = "F", defaultValue = "1",
+            description = "The network expects pixels times F (e.g. 255 for raw bytes); default ${DEFAULT-VALUE}.")
+    double scale;
+
+    @Option(names = "--mean", split = ",", paramLabel = "M", defaultValue = "0",
+            description = "Per-channel mean the network expects subtracted (after --scale), one value or one per channel; default ${DEFAULT-VALUE}.")
+    List<Double> mean;
+
+    @Option(names = "--std", split = ",", paramLabel = "S", defaultValue = "1",
+            description = "Per-channel standard deviation to divide by (after subtracting --mean); default ${DEFAULT-VALUE}. ε stays in [0, 1] "
+                    + "pixel units: the normalisation is a layer put in front of the network. Leave these out for networks that normalise "
+                    + "inside (ERAN's, VNN-COMP's).")
+    List<Double> std;
+
+    @Option(names = "--pgd-restarts", paramLabel = "N", defaultValue = "20", description = "PGD starting points per image (default ${DEFAULT-VALUE}).")
+    int pgdRestarts;
+
+    @Option(names = "--pgd-steps", paramLabel = "N", defaultValue = "100", description = "PGD steps per starting point (default ${DEFAULT-VALUE}).")
+    int pgdSteps;
+
+    @Option(names = "--skip-refuted", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Do not run a certifying method on an image pgd refuted: it cannot certify it, and is recorded as refuted, "
+                    + "time 0 (default: on; --no-skip-refuted runs it anyway, e.g. to time it on every image).")
+    boolean skipRefuted;
+
+    @picocli.CommandLine.Mixin BoundOptionsMixin engineOptions = new BoundOptionsMixin();
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
+        // Every flag is checked before anything is loaded or computed.
+        if (limit != null && indices != null) throw new InvalidInputException("--limit and --indices cannot be used together: pick one");
+        if (limit != null && limit < 1) throw new InvalidInputException("--limit must be at least 1, got " + limit);
+        if (!(timeoutPerImage > 0) || Double.isInfinite(timeoutPerImage))
+            throw new InvalidInputException("--timeout-per-image must be a number of seconds > 0, got " + timeoutPerImage);
+        if (pgdRestarts < 1 || pgdSteps < 1) throw new InvalidInputException("--pgd-restarts and --pgd-steps must be >= 1");
+        int workers = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
+        PgdOptions pgd = PgdOptions.defaults().withRestarts(pgdRestarts).withSteps(pgdSteps).withBatchSize(Math.min(pgdRestarts, 100));
+        EvalSettings settings = new EvalSettings(EvalSettings.parseEps(eps), EvalMethod.parseAll(methods),
+                Duration.ofNanos((long) Math.min(timeoutPerImage * 1e9, (double) Long.MAX_VALUE)), pgd, engineOptions.toOptions(), skipRefuted, workers);
+        Normalization norm = new Normalization(scale, mean.stream().mapToDouble(Double::doubleValue).toArray(),
+                std.stream().mapToDouble(Double::doubleValue).toArray());
+        int[] selected = indices != null ? Indices.parse(indices) : null;
+
+        Network raw = Models.load(model);
+        Dataset ds = Datasets.open(data, selected != null ? Indices.needed(selected) : limit != null ? limit : Integer.MAX_VALUE);
+        if (selected == null) selected = Indices.first(ds.size());
+        Network net = norm.prependTo(raw, ds.sampleShape());
+        Evaluation evaluation = new Evaluation(net, ds, selected, settings);
+
+        OutputFolder folder = new OutputFolder(out != null ? out : Path.of("eval-" + stem(model)));
+        Map<String, String> identity = new LinkedHashMap<>();
+        identity.put("model_sha256", sha256(model));
+        identity.put("data", ds.name());
+        identity.put("normalization", norm.toString());
+        identity.putAll(settings.resultSettings());
+        List<ResultLine> existing = folder.prepare(resume, identity);
+        if (resume && !existing.isEmpty())
+            stderr.printf("resuming: %d results in %s%n", existing.size(), folder.results());
+
+        Thread onInterrupt = new Thread(() -> {
+            stderr.printf("%ninterrupted: every finished result is in %s; run the same command with --resume to continue%n", folder.results());
+            stderr.flush();
+        });
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        long t0 = System.nanoTime();
+        int computed;
+        Progress[] bar = {null}; // made on the first report, when the number of (image, ε) pairs to compute is known
+        try (ResultsFile file = ResultsFile.openForAppend(folder.results())) {
+            computed = evaluation.run(existing, file, (done, total) -> {
+                if (bar[0] == null) bar[0] = new Progress("eval (image, ε)", total);
+                bar[0].update(done);
+            });
+        } finally {
+            if (bar[0] != null) bar[0].close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down: the hook runs
+            }
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+
+        Summary summary = Summary.of(selected, settings.eps(), settings.methods(), ResultsFile.read(folder.results()));
+        Map<String, String> about = new LinkedHashMap<>();
+        about.put("model", model.getFileName().toString());
+        about.put("data", data.toString() + " (" + ds.name() + ")");
+        if (!norm.isIdentity()) about.put("normalization", norm.toString());
+        about.put("eps", settings.eps().stream().map(String::valueOf).collect(Collectors.joining(", ")));
+        about.put("methods", settings.methods().stream().map(EvalMethod::name).collect(Collectors.joining(", ")));
+        about.put("timeout per image and method", String.format(Locale.ROOT, "%s s", timeoutPerImage));
+        about.put("jobs", Integer.toString(workers));
+        Reports.write(folder.dir(), summary, about);
+        String plots = "cr-curve.png, time.png";
+        try {
+            Plots.write(folder.dir(), summary);
+        } catch (RuntimeException | LinkageError e) {
+            // A machine without fonts or AWT libraries still gets every table; the figures are a convenience.
+            plots = "no plots (" + e + ")";
+            stderr.println("verity: warning: could not draw the plots: " + e);
+        }
+
+        stdout.print(Reports.mainTable(summary));
+        stdout.println();
+        summary.crAuc().forEach((m, a) -> stdout.printf(Locale.ROOT, "CR-AUC %-14s %.4f%n", m, a));
+        if (summary.errors() > 0) stdout.printf("errors: %d results are errors (see the detail field in results.jsonl)%n", summary.errors());
+        if (summary.missing() > 0) stdout.printf("missing: %d results are missing%n", summary.missing());
+        stdout.printf(Locale.ROOT, "computed %d (image, ε) pairs in %.1f s; wrote %s: results.jsonl, table.md, table.csv, cr-curve.csv, summary.json, %s%n",
+                computed, wall, folder.dir(), plots);
+        stdout.flush();
+        return Main.EXIT_OK;
+    }
+
+    private static String stem(Path p) {
+        String n = p.getFileName().toString();
+        if (n.endsWith(".gz")) n = n.substring(0, n.length() - 3);
+        if (n.endsWith(".onnx")) n = n.substring(0, n.length() - 5);
+        return n;
+    }
+
+    private static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int r; (r = in.read(buf)) > 0; ) md.update(buf, 0, r);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
