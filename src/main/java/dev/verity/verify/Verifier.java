@@ -115,7 +115,12 @@ public final class Verifier {
                 if (!bound(method)) return result(Verdict.TIMEOUT, null, null);
                 if (openCount == 0) return result(Verdict.VERIFIED, method.cliName(), null);
             }
-            if (options.milp().isPresent() && TriangleLp.exactlyEncodable(net).isEmpty()) {
+            if (options.milp().isPresent()) {
+                Optional<String> why = TriangleLp.exactlyEncodable(net);
+                if (why.isPresent()) {
+                    log(new StageLog("milp", "skipped: " + why.get(), openCount, openCount, Double.NaN, 0));
+                    return result(Verdict.UNKNOWN, null, null);
+                }
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
                 return milp(options.milp().get());
             }
@@ -139,8 +144,11 @@ public final class Verifier {
                 long t0 = System.nanoTime();
                 java.util.Map<Integer, Interval> bounds = best.get(k);
                 if (bounds.isEmpty()) { // no bound method ran: CROWN's bounds for the big-M
-                    var r = withDeadline(() -> engine.bound(Method.CROWN, box, dev.verity.bounds.Objective.of(c.unsafe().getFirst().rows(),
-                            net.outputShape().numel())));
+                    int outputs = net.outputShape().numel();
+                    double[] first = new double[outputs];
+                    first[0] = 1;
+                    var objective = dev.verity.bounds.Objective.of(List.of(new dev.verity.spec.LinearConstraint(first, 0)), outputs);
+                    var r = withDeadline(() -> engine.bound(Method.CROWN, box, objective));
                     if (r.isEmpty()) return result(Verdict.TIMEOUT, null, null);
                     bounds = r.get().intermediate();
                 }
