@@ -50,6 +50,7 @@ public final class LpBounds {
     private final TriangleLp.Relaxation relaxation;
     private final SolverBackend backend;
     private final Duration limitPerSolve;
+    private final String solverParameters;
     private final int threads;
     private final Runnable checkpoint;
     private final List<LayerStats> stats = new ArrayList<>();
@@ -73,6 +74,16 @@ public final class LpBounds {
      */
     public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint, SolverBackend backend,
                     Duration limitPerSolve) {
+        this(net, box, relaxation, threads, checkpoint, backend, limitPerSolve, "");
+    }
+
+    /**
+     * With solver-specific parameters for every solve (e.g. SCIP's {@code limits/primal = 0}: stop as soon as a point
+     * shows the neuron's sign cannot be fixed — the bound is then only what the solver had, intersected by the caller).
+     */
+    public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint, SolverBackend backend,
+                    Duration limitPerSolve, String solverParameters) {
+        this.solverParameters = solverParameters;
         if ((relaxation == TriangleLp.Relaxation.EXACT) != backend.mixedInteger())
             throw new IllegalArgumentException("the exact encoding goes with a mixed-integer solver, relaxations with an LP solver ("
                     + relaxation + " with " + backend.cliName() + ")");
@@ -205,6 +216,8 @@ public final class LpBounds {
         IntFunction<Void> work = w -> {
             long t0 = System.nanoTime();
             try (OrToolsLpSolver solver = new OrToolsLpSolver(backend)) {
+                if (!solverParameters.isEmpty() && !solver.setSolverParameters(solverParameters))
+                    throw new IllegalArgumentException(backend.cliName() + " rejected the parameters '" + solverParameters + "'");
                 int[] vars = encoder.apply(solver);
                 encode[w] = System.nanoTime() - t0;
                 for (int t; (t = next.getAndIncrement()) < tasks; ) {

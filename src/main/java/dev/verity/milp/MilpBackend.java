@@ -47,6 +47,15 @@ public enum MilpBackend implements SolverBackend {
         };
     }
 
+    /**
+     * The parameters that stop a minimisation as soon as its sign relative to {@code value} is decided: a point with
+     * objective <= value found (SCIP's {@code limits/primal}) or a bound >= value proven ({@code limits/dual}); "" when
+     * Verity knows none for this solver (it then solves to the time limit).
+     */
+    String stopWhenDecided(double value) {
+        return this == SCIP ? "limits/primal = " + value + "\nlimits/dual = " + value : "";
+    }
+
     /** The parameter that stops a solve at its first feasible point, or null when the solver has none Verity knows. */
     String firstSolutionParameter() { return firstSolution; }
 

@@ -84,7 +84,12 @@ public final class ProgressiveTightening {
         Map<Integer, Interval> current = new TreeMap<>(initial); // node ids are topological
         List<LayerReport> reports = new ArrayList<>();
         LpBounds lps = new LpBounds(net, box, TriangleLp.Relaxation.TRIANGLE, options.threads(), checkpoint, LpBackend.GLOP);
-        LpBounds milps = new LpBounds(net, box, TriangleLp.Relaxation.EXACT, options.threads(), checkpoint, options.backend(), options.neuronBudget());
+        // Progressive mode asks each neuron's MILP only whether its sign can be fixed (004: refine a bound only where that
+        // can change the formulation): the solve stops at the first point on the other side of 0, which for a neuron
+        // that really is unstable the heuristics find within milliseconds. MILP_ALL (the ablation) solves each bound out.
+        String stop = mode == MilpOptions.Tightening.PROGRESSIVE ? options.backend().stopWhenDecided(0) : "";
+        LpBounds milps = new LpBounds(net, box, TriangleLp.Relaxation.EXACT, options.threads(), checkpoint, options.backend(), options.neuronBudget(),
+                stop);
         for (int id : new ArrayList<>(current.keySet())) {
             if (!LpBounds.onlyReluReaders(net, id) || !hasNonlinearAncestor(id)) continue;
             Interval b = current.get(id);
