@@ -139,8 +139,14 @@ public final class OrToolsLpSolver implements LpSolver {
             // OR-Tools' default relative MIP gap is 1e-4: an "optimal" answer would be one within 0.01 %.
             MPSolverParameters p = new MPSolverParameters();
             p.setDoubleParam(MPSolverParameters.DoubleParam.RELATIVE_MIP_GAP, relativeGap);
-            result = solver.solve(p);
-            p.delete();
+            try {
+                result = solver.solve(p);
+            } catch (IllegalArgumentException e) {
+                // HiGHS stopped by its time limit reports status 99 (unknown), which the SWIG enum cannot represent.
+                result = MPSolver.ResultStatus.NOT_SOLVED;
+            } finally {
+                p.delete();
+            }
         } else {
             result = solver.solve();
         }
@@ -154,6 +160,9 @@ public final class OrToolsLpSolver implements LpSolver {
             case MODEL_INVALID -> LpStatus.MODEL_INVALID;
             case NOT_SOLVED -> LpStatus.NOT_SOLVED;
         };
+        // CBC stopped by its time limit before finding a point may report INFEASIBLE: not a proof. Any mixed-integer
+        // "infeasible" that comes at (or within 10 % of) the limit is therefore taken as "no answer" — never as a proof.
+        if (backend.mixedInteger() && status == LpStatus.INFEASIBLE && nanos >= 0.9 * timeLimit.toNanos()) status = LpStatus.NOT_SOLVED;
         int n = vars.size(), m = rows.size();
         double[] x = new double[n], r = new double[n], y = new double[m];
         double objective = Double.NaN;
@@ -172,7 +181,9 @@ public final class OrToolsLpSolver implements LpSolver {
         long nodes = 0;
         if (backend.mixedInteger()) {
             // OR-Tools' "no bound" is ±1e20 or its infinity.
-            best = solver.objective().bestBound();
+            // Without a point, OR-Tools' SCIP interface never reads SCIP's dual bound and reports 0: no bound then.
+            best = status == LpStatus.OPTIMAL || status == LpStatus.FEASIBLE ? solver.objective().bestBound() : Double.NaN;
+            if (Double.isNaN(best)) best = model.minimize() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
             if (Math.abs(best) >= 1e20) best = model.minimize() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
             if (status == LpStatus.INFEASIBLE) best = model.minimize() ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
             nodes = solver.nodes();
