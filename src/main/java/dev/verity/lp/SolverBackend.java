@@ -15,6 +15,12 @@ public interface SolverBackend {
     /** Whether the solver accepts integer variables (branch and bound). */
     boolean mixedInteger();
 
+    /**
+     * Whether the solver (through OR-Tools) may answer INFEASIBLE when it merely ran out of time (CBC does): such an
+     * answer near the time limit is then taken as "not solved".
+     */
+    default boolean reportsInfeasibleAtTimeLimit() { return false; }
+
     /** Solver-specific parameters set once, when the solver is created (e.g. silencing a banner); "" for none. */
     default String creationParameters() { return ""; }
 }

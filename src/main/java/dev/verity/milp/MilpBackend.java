@@ -33,6 +33,9 @@ public enum MilpBackend implements SolverBackend {
     @Override public String orToolsId() { return orToolsId; }
     @Override public boolean mixedInteger() { return true; }
 
+    /** CBC through OR-Tools 9.15 reports INFEASIBLE when stopped by its time limit without a point (a test shows it). */
+    @Override public boolean reportsInfeasibleAtTimeLimit() { return this == CBC; }
+
     /**
      * HiGHS prints a banner to standard output unless its output_flag is off. SCIP runs without cutting-plane
      * rounds at the root: on these big-M programs its root separation spends most of the time and prunes little
