@@ -221,7 +221,7 @@ public final class BoundEngine {
     private Map<Integer, Interval> preActivations(IntFunction<Interval> boundsOf) {
         Map<Integer, Interval> pre = new LinkedHashMap<>();
         for (Node node : net.nodes()) {
-            if (isNonlinear(node.layer())) {
+            if (node.layer().isNonlinear()) {
                 int src = node.inputs().getFirst();
                 if (!pre.containsKey(src)) pre.put(src, boundsOf.apply(src));
             }
@@ -232,7 +232,7 @@ public final class BoundEngine {
     Map<Integer, Interval> intermediateBounds(Method method, Interval box, List<IntervalTensor> ibp) {
         Map<Integer, Interval> pre = new LinkedHashMap<>();
         for (Node node : net.nodes()) {
-            if (!isNonlinear(node.layer())) continue;
+            if (!node.layer().isNonlinear()) continue;
             int src = node.inputs().getFirst();
             if (pre.containsKey(src)) continue;
             checkInterrupted();
@@ -386,26 +386,6 @@ public final class BoundEngine {
     static void checkInterrupted() {
         if (Thread.currentThread().isInterrupted())
             throw new java.util.concurrent.CancellationException("bound computation interrupted");
-    }
-
-    static boolean isNonlinear(Layer layer) {
-        return switch (layer) {
-            case Layer.Relu r -> true;
-            case Layer.LeakyRelu l -> true;
-            case Layer.Sigmoid s -> true;
-            case Layer.Tanh t -> true;
-            case Layer.MaxPool2d m -> true;
-            case Layer.Input i -> false;
-            case Layer.Dense d -> false;
-            case Layer.Conv2d c -> false;
-            case Layer.AvgPool2d a -> false;
-            case Layer.Flatten f -> false;
-            case Layer.Reshape r -> false;
-            case Layer.Transpose t -> false;
-            case Layer.Pad p -> false;
-            case Layer.Add a -> false;
-            case Layer.Affine a -> false;
-        };
     }
 
     private static double[] max(double[] a, double[] b) {

@@ -9,6 +9,7 @@ import dev.verity.model.Network;
 import dev.verity.spec.Case;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.verify.CaseBounds;
+import dev.verity.verify.Deadline;
 import dev.verity.verify.RobustnessProperty;
 import dev.verity.verify.VerificationResult;
 import dev.verity.verify.Verifier;

@@ -4,7 +4,6 @@ import dev.verity.bounds.Interval;
 import dev.verity.lp.LpBackend;
 import dev.verity.lp.LpBounds;
 import dev.verity.lp.TriangleLp;
-import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
 
@@ -161,29 +160,9 @@ public final class ProgressiveTightening {
             if (seen[k]) continue;
             seen[k] = true;
             Node n = net.node(k);
-            if (isNonlinear(n.layer())) return true;
+            if (n.layer().isNonlinear()) return true;
             todo.addAll(n.inputs());
         }
         return false;
-    }
-
-    private static boolean isNonlinear(Layer layer) {
-        return switch (layer) {
-            case Layer.Relu r -> true;
-            case Layer.LeakyRelu r -> true;
-            case Layer.Sigmoid s -> true;
-            case Layer.Tanh t -> true;
-            case Layer.MaxPool2d m -> true;
-            case Layer.Input i -> false;
-            case Layer.Dense d -> false;
-            case Layer.Conv2d c -> false;
-            case Layer.Affine a -> false;
-            case Layer.Add a -> false;
-            case Layer.Flatten f -> false;
-            case Layer.Reshape r -> false;
-            case Layer.Transpose t -> false;
-            case Layer.Pad p -> false;
-            case Layer.AvgPool2d a -> false;
-        };
     }
 }

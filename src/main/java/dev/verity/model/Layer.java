@@ -26,6 +26,30 @@ public sealed interface Layer {
     /** A short human-readable description of the layer's configuration. */
     default String describe() { return getClass().getSimpleName(); }
 
+    /**
+     * Whether the layer is not affine (an activation or max-pool): where relaxations lose precision, intermediate
+     * bounds are needed, and a MILP needs binaries. Every other layer maps its input exactly linearly.
+     */
+    default boolean isNonlinear() {
+        return switch (this) {
+            case Relu r -> true;
+            case LeakyRelu l -> true;
+            case Sigmoid s -> true;
+            case Tanh t -> true;
+            case MaxPool2d m -> true;
+            case Input i -> false;
+            case Dense d -> false;
+            case Conv2d c -> false;
+            case AvgPool2d a -> false;
+            case Flatten f -> false;
+            case Reshape r -> false;
+            case Transpose t -> false;
+            case Pad p -> false;
+            case Add a -> false;
+            case Affine a -> false;
+        };
+    }
+
     /** The network input: its shape is the sample shape. */
     record Input(Shape shape) implements Layer {
         @Override public int arity() { return 0; }

@@ -22,10 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -276,22 +272,7 @@ public final class Verifier {
 
         /** Runs {@code task} on a daemon thread and waits for it until the deadline at most. */
         <T> Optional<T> withDeadline(Callable<T> task) {
-            FutureTask<T> future = new FutureTask<>(task);
-            Thread.ofPlatform().daemon().name("verity-bounds").start(future);
-            try {
-                return Optional.of(future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-            } catch (TimeoutException e) {
-                future.cancel(true);
-                return Optional.empty();
-            } catch (InterruptedException e) {
-                future.cancel(true);
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) throw r;
-                if (e.getCause() instanceof Error err) throw err;
-                throw new IllegalStateException(e.getCause());
-            }
+            return Deadline.call(task, deadline);
         }
 
         /** Intersects {@code more} into {@code into}; an element whose bounds cross (rounding-level disagreement) keeps the old ones. */

@@ -1,4 +1,4 @@
-package dev.verity.eval;
+package dev.verity.verify;
 
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -9,17 +9,17 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a computation with a hard deadline. The bound engine and LP solves cannot be stopped at an arbitrary
- * instant, so (as {@code Verifier} does for its stages) the computation runs on a daemon thread and the caller stops
+ * instant, so (for the {@link Verifier}'s stages and eval's methods) the computation runs on a daemon thread and the caller stops
  * waiting at the deadline; the thread is interrupted, which the engine notices between layers and optimisation steps,
  * and anything it still returns is dropped.
  */
-final class Deadline {
+public final class Deadline {
     private Deadline() {}
 
     /** The task's result, or empty when the {@code System.nanoTime()} deadline passed first. */
-    static <T> Optional<T> call(Callable<T> task, long deadlineNanos) {
+    public static <T> Optional<T> call(Callable<T> task, long deadlineNanos) {
         FutureTask<T> future = new FutureTask<>(task);
-        Thread.ofPlatform().daemon().name("verity-eval-method").start(future);
+        Thread.ofPlatform().daemon().name("verity-deadline").start(future);
         try {
             return Optional.of(future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {

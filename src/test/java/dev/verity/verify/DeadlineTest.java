@@ -1,4 +1,4 @@
-package dev.verity.eval;
+package dev.verity.verify;
 
 import org.junit.jupiter.api.Test;
 
