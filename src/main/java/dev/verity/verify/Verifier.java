@@ -130,11 +130,15 @@ public final class Verifier {
         VerificationResult milp(MilpOptions milpOptions) {
             List<Case> cases = property.cases();
             MilpVerifier verifier = new MilpVerifier(net, milpOptions);
+            int casesLeft = 0;
+            for (boolean[] o : open) for (boolean b : o) if (b) { casesLeft++; break; }
             for (int k = 0; k < cases.size(); k++) {
                 List<Integer> idx = new ArrayList<>();
                 for (int j = 0; j < open[k].length; j++) if (open[k][j]) idx.add(j);
                 if (idx.isEmpty()) continue;
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
+                // Each case still open gets an equal share of the time left (a case decided early leaves its rest to the others).
+                long caseDeadline = System.nanoTime() + Math.max(0, deadline - System.nanoTime()) / casesLeft--;
                 Case c = cases.get(k);
                 Interval box = new Interval(c.input().lower(), c.input().upper());
                 long t0 = System.nanoTime();
@@ -151,14 +155,14 @@ public final class Verifier {
                 // First the MILP over the bounds so far, with a share of the time: on most instances the bound methods'
                 // bounds already make it easy (mnistfc 256x2 prop_0_0.03: one node). Only if that fails are the bounds
                 // tightened neuron by neuron (paper 004 Sec. 4.2), within half the time then left, and the MILP run again.
-                Optional<Counterexample> ce = decide(verifier, k, idx, bounds, 0.3);
+                Optional<Counterexample> ce = decide(verifier, k, idx, bounds, System.nanoTime() + (long) (0.3 * Math.max(0, caseDeadline - System.nanoTime())));
                 if (ce.isPresent()) return result(Verdict.FALSIFIED, "milp", ce.get());
                 final int kc = k;
                 idx.removeIf(j -> !open[kc][j]);
                 if (idx.isEmpty() || pastDeadline()) continue;
                 ProgressiveTightening.Result tight;
                 try {
-                    long left = deadline - System.nanoTime();
+                    long left = caseDeadline - System.nanoTime();
                     Instant stopMilps = Instant.now().plusNanos(left / 2);
                     tight = new ProgressiveTightening(net, box, milpOptions, this::checkpoint).tighten(bounds, lpBoundsDone, stopMilps);
                 } catch (java.util.concurrent.CancellationException e) {
@@ -172,7 +176,7 @@ public final class Verifier {
                         tight.layers().stream().mapToInt(ProgressiveTightening.LayerReport::milpSkipped).sum() > 0 ? ", some without MILP (time)" : "",
                         tight.lpNanos() / 1e9, tight.milpNanos() / 1e9),
                         openCount, openCount, Double.NaN, System.nanoTime() - t0));
-                ce = decide(verifier, k, idx, tight.bounds(), 1.0);
+                ce = decide(verifier, k, idx, tight.bounds(), caseDeadline);
                 if (ce.isPresent()) return result(Verdict.FALSIFIED, "milp", ce.get());
             }
             if (openCount == 0) return result(Verdict.VERIFIED, "milp", null);
@@ -180,13 +184,13 @@ public final class Verifier {
         }
 
         /**
-         * One MILP per listed open disjunct of case k within {@code share} of the time left; closes the excluded ones and
-         * returns a confirmed counterexample if one was found.
+         * One MILP per listed open disjunct of case k until {@code untilNanos} (the nanoTime clock); closes the excluded ones
+         * and returns a confirmed counterexample if one was found.
          */
-        Optional<Counterexample> decide(MilpVerifier verifier, int k, List<Integer> idx, java.util.Map<Integer, Interval> bounds, double share) {
+        Optional<Counterexample> decide(MilpVerifier verifier, int k, List<Integer> idx, java.util.Map<Integer, Interval> bounds, long untilNanos) {
             long t1 = System.nanoTime();
             int before = openCount;
-            Instant until = Instant.now().plusNanos((long) (Math.max(0, deadline - t1) * share));
+            Instant until = Instant.now().plusNanos(Math.max(0, Math.min(untilNanos, deadline) - t1));
             List<MilpVerifier.Decision> ds = verifier.decideAll(property, k, idx, bounds, until);
             long nodes = 0;
             int undecided = 0;
