@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  */
 public enum MilpBackend implements SolverBackend {
     /** SCIP: the default; stops at the first solution when only feasibility is asked ({@code limits/solutions}). */
-    SCIP("scip", "SCIP", "limits/solutions = 1"),
+    SCIP("scip", "SCIP", "limits/solutions"),
     /** COIN-OR CBC. */
     CBC("cbc", "CBC", null),
     /** HiGHS's branch and bound. */
@@ -21,12 +21,12 @@ public enum MilpBackend implements SolverBackend {
 
     private final String cliName;
     private final String orToolsId;
-    private final String firstSolution;
+    private final String solutionLimitName;
 
-    MilpBackend(String cliName, String orToolsId, String firstSolution) {
+    MilpBackend(String cliName, String orToolsId, String solutionLimitName) {
         this.cliName = cliName;
         this.orToolsId = orToolsId;
-        this.firstSolution = firstSolution;
+        this.solutionLimitName = solutionLimitName;
     }
 
     @Override public String cliName() { return cliName; }
@@ -59,8 +59,11 @@ public enum MilpBackend implements SolverBackend {
         return this == SCIP ? "limits/primal = " + value + "\nlimits/dual = " + value : "";
     }
 
-    /** The parameter that stops a solve at its first feasible point, or null when the solver has none Verity knows. */
-    String firstSolutionParameter() { return firstSolution; }
+    /**
+     * The parameter that makes a solve stop after {@code n} feasible points ({@code n = -1}: no limit), or "" when
+     * Verity knows none for this solver.
+     */
+    String solutionLimit(int n) { return solutionLimitName == null ? "" : solutionLimitName + " = " + n; }
 
     public static MilpBackend parse(String name) {
         for (MilpBackend b : values()) if (b.cliName.equalsIgnoreCase(name)) return b;

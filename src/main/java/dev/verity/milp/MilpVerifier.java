@@ -73,8 +73,8 @@ public final class MilpVerifier {
             if (!cancel.register(solver)) return new Decision(Outcome.UNDECIDED, Optional.empty(), Double.NEGATIVE_INFINITY, 0, 0, "cancelled");
             try {
                 int[] in = encode(solver, box, d, bounds, 0);
-                String first = options.backend().firstSolutionParameter();
-                if (first != null) solver.setSolverParameters(first);
+                String first = options.backend().solutionLimit(1);
+                if (!first.isEmpty()) solver.setSolverParameters(first);
                 LpSolution s = solver.solve(remaining(deadline));
                 long nodes = s.nodes();
                 if (s.status() == LpStatus.INFEASIBLE)
@@ -86,7 +86,7 @@ public final class MilpVerifier {
                 if (c.isPresent())
                     return new Decision(Outcome.COUNTEREXAMPLE, c, s.bestBound(), nodes, System.nanoTime() - start, "feasible point confirmed");
                 // The first point sits within tolerance of the boundary: ask for the most violating one.
-                if (first != null) solver.setSolverParameters(first.replaceAll("=.*", "= -1"));
+                if (!first.isEmpty()) solver.setSolverParameters(options.backend().solutionLimit(-1));
                 LpSolution opt = solver.solve(remaining(deadline));
                 nodes += opt.nodes();
                 if (opt.status() == LpStatus.INFEASIBLE)
