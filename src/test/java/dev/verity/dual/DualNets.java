@@ -8,7 +8,6 @@ import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
-import dev.verity.tensor.ConvGeometry;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;
 
@@ -33,38 +32,9 @@ final class DualNets {
             case DEEP_RELU -> mlp(r, new int[]{3, 5, 5, 5, 5, 2}, new Layer.Relu());
             case SIGMOID -> mlp(r, new int[]{3, 5, 4, 3}, new Layer.Sigmoid());
             case TANH -> mlp(r, new int[]{3, 5, 4, 3}, new Layer.Tanh());
-            case LEAKY_RELU -> {
-                var b = Network.builder(new Shape(4));
-                b.add(dense(r, 4, 6));
-                b.add(new Layer.LeakyRelu(0.1));
-                b.add(dense(r, 6, 5));
-                b.add(new Layer.LeakyRelu(0.35));
-                b.add(dense(r, 5, 3));
-                yield b.build();
-            }
-            case CONV_RELU -> {
-                var b = Network.builder(new Shape(2, 5, 5));
-                b.add(conv(r, 2, 3, 3, ConvGeometry.simple(2, 1)));                          // [3, 3, 3]
-                b.add(new Layer.Relu());
-                b.add(conv(r, 3, 2, 2, new ConvGeometry(1, 1, 0, 1, 1, 0, 1, 1, 1)));        // asymmetric padding: [2, 3, 3]
-                b.add(new Layer.Relu());
-                b.add(new Layer.Flatten());
-                b.add(dense(r, 18, 3));
-                yield b.build();
-            }
-            case AFFINE_RESHAPE_RELU -> {
-                var b = Network.builder(new Shape(2, 2));
-                b.add(new Layer.Affine(gaussian(r, 1, 2, 2), gaussian(r, 0.3, 2, 2)));       // signs mixed
-                b.add(new Layer.Flatten());
-                b.add(dense(r, 4, 6));
-                b.add(new Layer.Relu());
-                b.add(new Layer.Reshape(new Shape(2, 3)));
-                b.add(dense(r, 3, 4));                                                       // on the last axis: [2, 4]
-                b.add(new Layer.Relu());
-                b.add(new Layer.Flatten());
-                b.add(dense(r, 8, 3));
-                yield b.build();
-            }
+            case LEAKY_RELU -> leakyMlp(r);
+            case CONV_RELU -> convRelu(r);
+            case AFFINE_RESHAPE_RELU -> affineReshapeRelu(r);
             case MIXED -> {
                 // Two activations in a row (an identity segment between them) and a network ending in one.
                 var b = Network.builder(new Shape(3));

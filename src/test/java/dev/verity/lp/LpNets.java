@@ -36,19 +36,7 @@ final class LpNets {
                 b.add(dense(r, 8, 3));
                 yield b.build();
             }
-            case AFFINE_RESHAPE -> {
-                var b = Network.builder(new Shape(2, 2));
-                b.add(new Layer.Affine(gaussian(r, 1, 2, 2), gaussian(r, 0.3, 2, 2)));
-                b.add(new Layer.Flatten());
-                b.add(dense(r, 4, 6));
-                b.add(new Layer.Relu());
-                b.add(new Layer.Reshape(new Shape(2, 3)));
-                b.add(dense(r, 3, 4));                                                    // on the last axis: [2, 4]
-                b.add(new Layer.Relu());
-                b.add(new Layer.Flatten());
-                b.add(dense(r, 8, 3));
-                yield b.build();
-            }
+            case AFFINE_RESHAPE -> RandomLayers.affineReshapeRelu(r);
             case RESIDUAL -> {
                 var b = Network.builder(new Shape(4));
                 b.add(dense(r, 4, 5));

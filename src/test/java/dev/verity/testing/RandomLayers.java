@@ -64,4 +64,44 @@ public final class RandomLayers {
         for (int i = 0; i < rows; i++) d[i] = gaussian(r);
         return new Objective(gaussian(r, 1, rows, outputs), d);
     }
+
+    // ---- network families shared by several packages' property tests (each draws from r in the order written) ----
+
+    /** 4 → 6 → 5 → 3 with leaky ReLUs of slopes 0.1 and 0.35. */
+    public static Network leakyMlp(SplittableRandom r) {
+        var b = Network.builder(new Shape(4));
+        b.add(dense(r, 4, 6));
+        b.add(new Layer.LeakyRelu(0.1));
+        b.add(dense(r, 6, 5));
+        b.add(new Layer.LeakyRelu(0.35));
+        b.add(dense(r, 5, 3));
+        return b.build();
+    }
+
+    /** A [2, 5, 5] image through two convolutions (the second with asymmetric padding) and ReLUs, then a dense layer. */
+    public static Network convRelu(SplittableRandom r) {
+        var b = Network.builder(new Shape(2, 5, 5));
+        b.add(conv(r, 2, 3, 3, ConvGeometry.simple(2, 1)));                          // [3, 3, 3]
+        b.add(new Layer.Relu());
+        b.add(conv(r, 3, 2, 2, new ConvGeometry(1, 1, 0, 1, 1, 0, 1, 1, 1)));        // asymmetric padding: [2, 3, 3]
+        b.add(new Layer.Relu());
+        b.add(new Layer.Flatten());
+        b.add(dense(r, 18, 3));
+        return b.build();
+    }
+
+    /** A [2, 2] input through an elementwise affine map (signs mixed), a ReLU layer, a reshape and a dense layer on the last axis. */
+    public static Network affineReshapeRelu(SplittableRandom r) {
+        var b = Network.builder(new Shape(2, 2));
+        b.add(new Layer.Affine(gaussian(r, 1, 2, 2), gaussian(r, 0.3, 2, 2)));
+        b.add(new Layer.Flatten());
+        b.add(dense(r, 4, 6));
+        b.add(new Layer.Relu());
+        b.add(new Layer.Reshape(new Shape(2, 3)));
+        b.add(dense(r, 3, 4));                                                       // on the last axis: [2, 4]
+        b.add(new Layer.Relu());
+        b.add(new Layer.Flatten());
+        b.add(dense(r, 8, 3));
+        return b.build();
+    }
 }
