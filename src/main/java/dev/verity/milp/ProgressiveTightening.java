@@ -37,7 +37,7 @@ public final class ProgressiveTightening {
      * @param fixedByLp      made stable by their LP
      * @param fixedByMilp    made stable by their MILP
      * @param unstable       still unstable (their bounds may still have been tightened)
-     * @param milpSkipped    left without a MILP because the deadline came first
+     * @param milpSkipped    left unrefined by their last step (the MILP, or the LP in lp mode) because the deadline came first
      */
     public record LayerReport(int node, String name, int neurons, int unstableBefore, int fixedByLp, int fixedByMilp, int unstable,
                               int milpSkipped, long lpNanos, long milpNanos) {}
@@ -61,6 +61,9 @@ public final class ProgressiveTightening {
     private final MilpOptions options;
     private final Runnable checkpoint;
 
+    /** Neurons per solver in one call of the LP step: large enough that building the encoding is a small part of it. */
+    static final int LP_CHUNK = 32;
+
     /** @param checkpoint called between solves; throws to abandon the computation (e.g. at a verifier's deadline) */
     public ProgressiveTightening(Network net, Interval box, MilpOptions options, Runnable checkpoint) {
         TriangleLp.exactlyEncodable(net).ifPresent(why -> { throw new dev.verity.InvalidInputException("MILP: " + why); });
@@ -72,8 +75,8 @@ public final class ProgressiveTightening {
 
     /**
      * Refines {@code initial} (sound bounds of pre-activation nodes by node id, e.g. a bound engine's intermediate
-     * bounds) per {@link MilpOptions#tightening()}. MILPs stop being started at {@code deadline} (the neurons left keep
-     * their LP bounds); {@code lpDone}: the initial bounds are LP bounds already (lp-all), so the LP step is skipped.
+     * bounds) per {@link MilpOptions#tightening()}. LPs and MILPs stop being started at {@code deadline} (the neurons left
+     * keep the bounds they have); {@code lpDone}: the initial bounds are LP bounds already (lp-all), so the LP step is skipped.
      */
     public Result tighten(Map<Integer, Interval> initial, boolean lpDone, Instant deadline) {
         long start = System.nanoTime();
@@ -95,20 +98,30 @@ public final class ProgressiveTightening {
             int[] unstable = unstable(b, allNeurons(b.size()));
             int before = unstable.length;
             long t0 = System.nanoTime();
+            int skipped = 0;
             if (lp && unstable.length > 0) {
-                b = refine(b, unstable, lps.neuronBounds(id, unstable, earlier(current, id)));
-                current.put(id, b);
+                // In chunks too (LP_CHUNK neurons per solver: the encoding is built once per chunk), so that a layer whose
+                // LPs do not fit in the time stops between chunks; its other neurons keep their bounds (sound, looser).
+                int chunk = LP_CHUNK * options.threads();
+                for (int s = 0; s < unstable.length; s += chunk) {
+                    if (Instant.now().isAfter(deadline)) {
+                        skipped = unstable.length - s;
+                        break;
+                    }
+                    int[] part = java.util.Arrays.copyOfRange(unstable, s, Math.min(unstable.length, s + chunk));
+                    b = refine(b, part, lps.neuronBounds(id, part, earlier(current, id)));
+                    current.put(id, b);
+                }
             }
             int[] afterLp = unstable(b, unstable);
             long t1 = System.nanoTime();
-            int skipped = 0;
             int[] left = afterLp;
             if (milp && afterLp.length > 0) {
                 // In chunks of one neuron per solver, so that the deadline stops the refinement between chunks.
                 int chunk = options.threads();
                 for (int s = 0; s < afterLp.length; s += chunk) {
                     if (Instant.now().isAfter(deadline)) {
-                        skipped = afterLp.length - s;
+                        skipped = Math.max(skipped, afterLp.length - s);
                         break;
                     }
                     int[] part = java.util.Arrays.copyOfRange(afterLp, s, Math.min(afterLp.length, s + chunk));

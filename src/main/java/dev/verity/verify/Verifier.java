@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  * forward pass — and the verifier re-confirms the attack's point itself before reporting it.
  *
  * <h2>Time</h2>
- * The deadline is checked before every stage and every case; PGD gets its own share of it and stops by itself.
+ * The deadline is checked before every stage and every case; PGD gets its own share of it and stops by itself. When the
+ * MILP stage follows, an LP method gets at most {@link #LP_SHARE} of the time left and is abandoned past it.
  * The bound engine cannot be interrupted, so each bound computation runs on a daemon thread that the verifier
  * stops waiting for at the deadline (the stage is abandoned and the verdict is TIMEOUT; the computation finishes
  * in the background and its result is dropped).
@@ -108,7 +109,15 @@ public final class Verifier {
             if (ce.isPresent()) return result(Verdict.FALSIFIED, "pgd", ce.get());
             for (Method method : options.methods()) {
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
-                if (!bound(method)) return result(Verdict.TIMEOUT, null, null);
+                // "lp when it is cheap enough": before a complete MILP stage an LP method gets at most LP_SHARE of the time
+                // left; past it the stage is abandoned (its workers stop between LPs) and the rest goes to the MILP, which
+                // decides what the LP could not. Without the MILP stage the LP may use all the time.
+                boolean timeBoxed = method.lp() != Method.Lp.NONE && options.milp().isPresent();
+                long stageDeadline = timeBoxed ? System.nanoTime() + (long) (LP_SHARE * Math.max(0, deadline - System.nanoTime())) : deadline;
+                if (!bound(method, stageDeadline)) {
+                    if (pastDeadline() || !timeBoxed) return result(Verdict.TIMEOUT, null, null);
+                    continue;
+                }
                 if (openCount == 0) return result(Verdict.VERIFIED, method.cliName(), null);
             }
             if (options.milp().isPresent()) {
@@ -239,8 +248,8 @@ public final class Verifier {
             return confirmed;
         }
 
-        /** One bound method over every case with open disjuncts; false when the deadline cut it short. */
-        boolean bound(Method method) {
+        /** One bound method over every case with open disjuncts; false when {@code stageDeadline} (nanoTime) cut it short. */
+        boolean bound(Method method, long stageDeadline) {
             long t0 = System.nanoTime();
             int before = openCount;
             double minMargin = Double.NaN;
@@ -251,10 +260,11 @@ public final class Verifier {
                 if (idx.isEmpty()) continue;
                 Case c = cases.get(k);
                 List<Disjunct> ds = idx.stream().map(c.unsafe()::get).toList();
-                Optional<CaseBounds> b = pastDeadline() ? Optional.empty()
-                        : withDeadline(() -> CaseBounds.compute(engine, method, c.input(), ds, false));
+                Optional<CaseBounds> b = System.nanoTime() - stageDeadline >= 0 ? Optional.empty()
+                        : Deadline.call(() -> CaseBounds.compute(engine, method, c.input(), ds, false), stageDeadline);
                 if (b.isEmpty()) {
-                    log(new StageLog(method.cliName(), "abandoned at the deadline (case " + k + " of " + cases.size() + ")", before, openCount,
+                    String at = stageDeadline == deadline || pastDeadline() ? "the deadline" : "its time share, the rest goes to the milp";
+                    log(new StageLog(method.cliName(), "abandoned at " + at + " (case " + k + " of " + cases.size() + ")", before, openCount,
                             minMargin, System.nanoTime() - t0));
                     return false;
                 }
@@ -302,6 +312,9 @@ public final class Verifier {
             return new VerificationResult(v, method, System.nanoTime() - start, ce, stages);
         }
     }
+
+    /** The most of the time left an LP method may take when a MILP stage follows it. */
+    static final double LP_SHARE = 0.5;
 
     /** Budgets beyond ~3 years count as 3 years: deadlines on the nanoTime clock then never overflow. */
     private static long nanos(java.time.Duration d) {

@@ -11,6 +11,7 @@ import dev.verity.spec.Disjunct;
 import dev.verity.spec.LinearConstraint;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.spec.VnnlibReader;
+import dev.verity.testing.RandomLayers;
 import dev.verity.verify.StageLog;
 import dev.verity.verify.Verdict;
 import dev.verity.verify.VerificationResult;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -183,5 +185,29 @@ class MilpPipelineTest {
         assertNotNull(satMilp.counterexample());
         VnnlibProperty prop = VnnlibReader.read(dir.resolve("test_prop.vnnlib"));
         assertTrue(Counterexamples.confirm(OnnxImporter.load(dir.resolve("test_sat.onnx")), prop, satMilp.counterexample().input()).isPresent());
+    }
+
+    /**
+     * "lp when it is cheap enough": before the MILP an LP method gets at most half the time left. On a net of five hidden
+     * layers of 100 over a wide box, lp-all needs ~800 LPs (35 s here); under a 14 s budget it is abandoned at 7 s and the
+     * MILP still runs (its first point takes ~2 s). The unsafe set is everything (the row 0·y − 1 ≤ 0), PGD starts nothing and no bound method
+     * can exclude it, so only the MILP can answer: any point of the box is a counterexample. (Without the time share,
+     * lp-all would take the whole budget and the run would end TIMEOUT.)
+     */
+    @Test
+    void anLpStageThatWouldNotFitIsCutAtItsShareAndTheMilpStillRuns() {
+        Network net = RandomLayers.mlp(new SplittableRandom(3), new int[] {10, 100, 100, 100, 100, 100, 2}, new Layer.Relu());
+        double[] lo = new double[10], hi = new double[10];
+        java.util.Arrays.fill(lo, -1);
+        java.util.Arrays.fill(hi, 1);
+        VnnlibProperty everything = MilpNets.property(new Box(lo, hi), new Disjunct(new LinearConstraint(new double[] {0, 0}, -1)));
+        VerifyOptions o = milpOnlyWithoutPgd(14).withMethods(List.of(Method.LP_ALL));
+        VerificationResult r = Verifier.verify(net, everything, o);
+        assertEquals(Verdict.FALSIFIED, r.verdict(), r.stages().toString());
+        assertEquals("milp", r.method());
+        StageLog lp = r.stages().stream().filter(s -> s.stage().equals("lp-all")).findFirst().orElseThrow();
+        assertTrue(lp.outcome().contains("abandoned at its time share"), lp.outcome());
+        assertTrue(lp.nanos() < 9e9, "lp-all ran " + lp.nanos() / 1e9 + " s of its 7 s share");
+        assertNotNull(r.counterexample());
     }
 }
