@@ -78,6 +78,20 @@ public final class ProgressiveTightening {
      * bounds) per {@link MilpOptions#tightening()}. LPs and MILPs stop being started at {@code deadline} (the neurons left
      * keep the bounds they have); {@code lpDone}: the initial bounds are LP bounds already (lp-all), so the LP step is skipped.
      */
+    /**
+     * Whether {@link #tighten} could change anything in {@code bounds}: a mode other than none and an unstable neuron in a
+     * layer it refines (one after a nonlinear layer; the first layer's bounds over a box are exact already). When not,
+     * a caller gives the MILP all its time instead of keeping some for a tightening that cannot help. {@code lpDone} as for
+     * {@link #tighten}: LP-only tightening of LP bounds changes nothing.
+     */
+    public boolean hasWork(Map<Integer, Interval> bounds, boolean lpDone) {
+        MilpOptions.Tightening mode = options.tightening();
+        if (mode == MilpOptions.Tightening.NONE || (mode == MilpOptions.Tightening.LP_ONLY && lpDone)) return false;
+        for (var e : bounds.entrySet())
+            if (LpBounds.onlyReluReaders(net, e.getKey()) && hasNonlinearAncestor(e.getKey()) && e.getValue().unstableCount() > 0) return true;
+        return false;
+    }
+
     public Result tighten(Map<Integer, Interval> initial, boolean lpDone, Instant deadline) {
         long start = System.nanoTime();
         MilpOptions.Tightening mode = options.tightening();

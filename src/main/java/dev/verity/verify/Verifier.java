@@ -164,16 +164,21 @@ public final class Verifier {
                 // First the MILP over the bounds so far, with a share of the time: on most instances the bound methods'
                 // bounds already make it easy (mnistfc 256x2 prop_0_0.03: one node). Only if that fails are the bounds
                 // tightened neuron by neuron (paper 004 Sec. 4.2), within half the time then left, and the MILP run again.
-                Optional<Counterexample> ce = decide(verifier, k, idx, bounds, System.nanoTime() + (long) (0.3 * Math.max(0, caseDeadline - System.nanoTime())));
+                // Where tightening cannot change anything (one hidden layer: its bounds over the box are exact; or mode
+                // none) the MILP gets all the time at once: a second solve would only restart the first one's search.
+                ProgressiveTightening tightening = new ProgressiveTightening(net, box, milpOptions, this::checkpoint);
+                double firstShare = tightening.hasWork(bounds, lpBoundsDone) ? 0.3 : 1.0;
+                Optional<Counterexample> ce = decide(verifier, k, idx, bounds,
+                        System.nanoTime() + (long) (firstShare * Math.max(0, caseDeadline - System.nanoTime())));
                 if (ce.isPresent()) return result(Verdict.FALSIFIED, "milp", ce.get());
                 final int kc = k;
                 idx.removeIf(j -> !open[kc][j]);
-                if (idx.isEmpty() || pastDeadline()) continue;
+                if (idx.isEmpty() || pastDeadline() || firstShare == 1.0) continue;
                 ProgressiveTightening.Result tight;
                 try {
                     long left = caseDeadline - System.nanoTime();
                     Instant stopMilps = Instant.now().plusNanos(left / 2);
-                    tight = new ProgressiveTightening(net, box, milpOptions, this::checkpoint).tighten(bounds, lpBoundsDone, stopMilps);
+                    tight = tightening.tighten(bounds, lpBoundsDone, stopMilps);
                 } catch (java.util.concurrent.CancellationException e) {
                     log(new StageLog("tighten", "abandoned at the deadline (case " + k + ")", openCount, openCount, Double.NaN,
                             System.nanoTime() - t0));

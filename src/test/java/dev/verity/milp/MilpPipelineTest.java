@@ -210,4 +210,32 @@ class MilpPipelineTest {
         assertTrue(lp.nanos() < 12.5e9, "lp-all ran " + lp.nanos() / 1e9 + " s of its 10 s share");
         assertNotNull(r.counterexample());
     }
+
+    /**
+     * A net with one hidden layer has nothing to tighten (its pre-activation bounds over the box are exact), so the MILP
+     * gets the case's whole time in one solve: no tighten stage and no second MILP, whether or not it decides in time.
+     * The property asks whether y0 − y1 can exceed its largest sampled value plus a hair; it can, and the MILP's first
+     * point (300 hidden neurons over a wide box) takes ~0.7 s: more than 30 % of the 1 s budget, so the old split (30 %
+     * first, then tighten, then again) showed [pgd, milp, tighten, milp] here.
+     */
+    @Test
+    void withNothingToTightenTheMilpGetsAllTheTimeInOneSolve() {
+        SplittableRandom r = new SplittableRandom(11);
+        Network net = RandomLayers.mlp(r, new int[] {10, 300, 2}, new Layer.Relu());
+        double[] lo = new double[10], hi = new double[10];
+        java.util.Arrays.fill(lo, -1);
+        java.util.Arrays.fill(hi, 1);
+        int n = 4000;
+        double[] x = new double[n * 10];
+        for (int i = 0; i < x.length; i++) x[i] = r.nextDouble(-1, 1);
+        double[] y = dev.verity.model.Forward.run(net, dev.verity.tensor.TensorOps.INSTANCE,
+                new dev.verity.tensor.Tensor(x, net.inputShape().withBatch(n))).data();
+        double max = Double.NEGATIVE_INFINITY;
+        for (int p = 0; p < n; p++) max = Math.max(max, y[2 * p] - y[2 * p + 1]);
+        // unsafe: y0 − y1 >= max + 0.01, i.e. the row −y0 + y1 + max + 0.01 <= 0
+        VnnlibProperty above = MilpNets.property(new Box(lo, hi), new Disjunct(new LinearConstraint(new double[] {-1, 1}, max + 0.01)));
+        VerificationResult res = Verifier.verify(net, above, milpOnlyWithoutPgd(1));
+        assertEquals(List.of("pgd", "milp"), stages(res), res.stages().toString());
+        assertTrue(res.verdict() != Verdict.UNKNOWN, res.toString());
+    }
 }

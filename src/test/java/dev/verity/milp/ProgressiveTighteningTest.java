@@ -26,6 +26,7 @@ import java.util.concurrent.CancellationException;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -293,5 +294,36 @@ class ProgressiveTighteningTest {
             throw new CancellationException("deadline");
         });
         assertThrows(CancellationException.class, () -> t.tighten(initial, false, Instant.now().plusSeconds(60)));
+    }
+
+    /**
+     * hasWork is true exactly when tighten can change something: this net (three hidden layers, unstable neurons after
+     * the first) has work in every mode but none, and in lp mode only while the bounds are not LP bounds yet; a net with one
+     * hidden layer has none (its only pre-activation bounds are exact over the box), and tighten indeed returns no layer.
+     */
+    @Test
+    void hasWorkSaysWhetherTighteningCanChangeAnything() {
+        for (MilpOptions.Tightening t : MilpOptions.Tightening.values()) {
+            ProgressiveTightening p = new ProgressiveTightening(net, box, options(t), () -> {});
+            assertEquals(t != MilpOptions.Tightening.NONE, p.hasWork(initial, false), t.cliName());
+            assertEquals(t == MilpOptions.Tightening.PROGRESSIVE || t == MilpOptions.Tightening.MILP_ALL, p.hasWork(initial, true), t.cliName() + ", lp done");
+        }
+        SplittableRandom r = new SplittableRandom(7);
+        Network shallow = RandomLayers.mlp(r, new int[] {3, 12, 2}, new Layer.Relu());
+        Interval wide = RandomLayers.box(r, 3, 1.0);
+        Map<Integer, Interval> b = new BoundEngine(shallow).bound(Method.CROWN, wide, Objective.identity(2)).intermediate();
+        assertTrue(b.get(1).unstableCount() > 0, "the shallow net's hidden layer has unstable neurons");
+        ProgressiveTightening p = new ProgressiveTightening(shallow, wide, options(MilpOptions.Tightening.PROGRESSIVE), () -> {});
+        assertFalse(p.hasWork(b, false));
+        assertTrue(p.tighten(b, false, Instant.now().plusSeconds(60)).layers().isEmpty());
+        // With every neuron of the later layers made stable there is no work either.
+        Map<Integer, Interval> stable = new java.util.TreeMap<>(initial);
+        for (int id : List.of(3, 5)) {
+            Interval v = stable.get(id);
+            double[] lo = v.lower().clone(), hi = v.upper().clone();
+            for (int j = 0; j < lo.length; j++) if (lo[j] < 0 && hi[j] > 0) lo[j] = 0;
+            stable.put(id, new Interval(lo, hi));
+        }
+        assertFalse(new ProgressiveTightening(net, box, options(MilpOptions.Tightening.PROGRESSIVE), () -> {}).hasWork(stable, false));
     }
 }
