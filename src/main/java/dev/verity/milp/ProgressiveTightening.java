@@ -74,11 +74,6 @@ public final class ProgressiveTightening {
     }
 
     /**
-     * Refines {@code initial} (sound bounds of pre-activation nodes by node id, e.g. a bound engine's intermediate
-     * bounds) per {@link MilpOptions#tightening()}. LPs and MILPs stop being started at {@code deadline} (the neurons left
-     * keep the bounds they have); {@code lpDone}: the initial bounds are LP bounds already (lp-all), so the LP step is skipped.
-     */
-    /**
      * Whether {@link #tighten} could change anything in {@code bounds}: a mode other than none and an unstable neuron in a
      * layer it refines (one after a nonlinear layer; the first layer's bounds over a box are exact already). When not,
      * a caller gives the MILP all its time instead of keeping some for a tightening that cannot help. {@code lpDone} as for
@@ -92,6 +87,11 @@ public final class ProgressiveTightening {
         return false;
     }
 
+    /**
+     * Refines {@code initial} (sound bounds of pre-activation nodes by node id, e.g. a bound engine's intermediate
+     * bounds) per {@link MilpOptions#tightening()}. LPs and MILPs stop being started at {@code deadline} (the neurons left
+     * keep the bounds they have); {@code lpDone}: the initial bounds are LP bounds already (lp-all), so the LP step is skipped.
+     */
     public Result tighten(Map<Integer, Interval> initial, boolean lpDone, Instant deadline) {
         long start = System.nanoTime();
         MilpOptions.Tightening mode = options.tightening();

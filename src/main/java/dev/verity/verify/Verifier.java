@@ -81,7 +81,8 @@ public final class Verifier {
         final List<StageLog> stages = new ArrayList<>();
         /** Per case, the tightest pre-activation bounds any method found (the intersection of all): the MILP's big-M. */
         final List<java.util.Map<Integer, Interval>> best = new ArrayList<>();
-        boolean lpBoundsDone;
+        /** Per case, whether an all-layer LP method (lp-all) finished on it: its bounds are LP bounds already. */
+        final boolean[] lpBoundsDone;
 
         Run(VnnlibProperty property, Consumer<StageLog> listener) {
             this.property = property;
@@ -93,6 +94,7 @@ public final class Verifier {
                         + " outputs; the network has " + n + " inputs and " + m + " outputs");
             List<Case> cases = property.cases();
             open = new boolean[cases.size()][];
+            lpBoundsDone = new boolean[cases.size()];
             for (int k = 0; k < cases.size(); k++) {
                 open[k] = new boolean[cases.get(k).unsafe().size()];
                 java.util.Arrays.fill(open[k], true);
@@ -107,12 +109,14 @@ public final class Verifier {
             if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
             Optional<Counterexample> ce = attack();
             if (ce.isPresent()) return result(Verdict.FALSIFIED, "pgd", ce.get());
+            boolean milpWillRun = options.milp().isPresent() && TriangleLp.exactlyEncodable(net).isEmpty();
             for (Method method : options.methods()) {
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
                 // "lp when it is cheap enough": before a complete MILP stage an LP method gets at most LP_SHARE of the time
                 // left; past it the stage is abandoned (its workers stop between LPs) and the rest goes to the MILP, which
-                // decides what the LP could not. Without the MILP stage the LP may use all the time.
-                boolean timeBoxed = method.lp() != Method.Lp.NONE && options.milp().isPresent();
+                // decides what the LP could not. Without a MILP stage (--no-milp, or a sigmoid/tanh net it cannot encode)
+                // the LP may use all the time.
+                boolean timeBoxed = method.lp() != Method.Lp.NONE && milpWillRun;
                 long stageDeadline = timeBoxed ? System.nanoTime() + (long) (LP_SHARE * Math.max(0, deadline - System.nanoTime())) : deadline;
                 if (!bound(method, stageDeadline)) {
                     if (pastDeadline() || !timeBoxed) return result(Verdict.TIMEOUT, null, null);
@@ -133,8 +137,10 @@ public final class Verifier {
         }
 
         /**
-         * The complete stage (paper 004): per case with open disjuncts, progressive tightening of the best bounds so
-         * far (within half the time left), then one MILP per open disjunct until the deadline.
+         * The complete stage (paper 004): per case with open disjuncts (an equal share of the time left each), one MILP per
+         * open disjunct over the best bounds so far within 30 % of the case's time; if some stay open, progressive
+         * tightening (within half the time then left) and the MILP again until the case's deadline. With nothing to
+         * tighten, the first MILP gets all the case's time.
          */
         VerificationResult milp(MilpOptions milpOptions) {
             List<Case> cases = property.cases();
@@ -166,19 +172,19 @@ public final class Verifier {
                 // Where tightening cannot change anything (one hidden layer: its bounds over the box are exact; or mode
                 // none) the MILP gets all the time at once: a second solve would only restart the first one's search.
                 ProgressiveTightening tightening = new ProgressiveTightening(net, box, milpOptions, this::checkpoint);
-                double firstShare = tightening.hasWork(bounds, lpBoundsDone) ? 0.3 : 1.0;
+                boolean canTighten = tightening.hasWork(bounds, lpBoundsDone[k]);
                 Optional<Counterexample> ce = decide(verifier, k, idx, bounds,
-                        System.nanoTime() + (long) (firstShare * Math.max(0, caseDeadline - System.nanoTime())));
+                        System.nanoTime() + (long) ((canTighten ? 0.3 : 1.0) * Math.max(0, caseDeadline - System.nanoTime())));
                 if (ce.isPresent()) return result(Verdict.FALSIFIED, "milp", ce.get());
                 final int kc = k;
                 idx.removeIf(j -> !open[kc][j]);
-                if (idx.isEmpty() || pastDeadline() || firstShare == 1.0) continue;
+                if (idx.isEmpty() || pastDeadline() || !canTighten) continue;
                 ProgressiveTightening.Result tight;
                 long t0 = System.nanoTime(); // the tighten line's time is its own, not the first MILP's
                 try {
                     long left = caseDeadline - System.nanoTime();
                     Instant stopMilps = Instant.now().plusNanos(left / 2);
-                    tight = tightening.tighten(bounds, lpBoundsDone, stopMilps);
+                    tight = tightening.tighten(bounds, lpBoundsDone[k], stopMilps);
                 } catch (java.util.concurrent.CancellationException e) {
                     log(new StageLog("tighten", "abandoned at the deadline (case " + k + ")", openCount, openCount, Double.NaN,
                             System.nanoTime() - t0));
@@ -274,7 +280,7 @@ public final class Verifier {
                     return false;
                 }
                 merge(best.get(k), b.get().intermediate());
-                if (method.lp().allLayers()) lpBoundsDone = true;
+                if (method.lp().allLayers()) lpBoundsDone[k] = true;
                 for (int i = 0; i < idx.size(); i++) {
                     if (b.get().excluded()[i]) {
                         open[k][idx.get(i)] = false;

@@ -189,10 +189,12 @@ class MilpPipelineTest {
 
     /**
      * "lp when it is cheap enough": before the MILP an LP method gets at most half the time left. On a net of five hidden
-     * layers of 100 over a wide box, lp-all needs ~800 LPs (33 s on a loaded 2-core machine); under a 20 s budget it is abandoned at 10 s and the
-     * MILP still runs (its first point takes 2–3 s on a loaded 2-core machine; it gets 3 s, then about 3.5 s twice). The unsafe set is everything (the row 0·y − 1 ≤ 0), PGD starts nothing and no bound method
-     * can exclude it, so only the MILP can answer: any point of the box is a counterexample. (Without the time share,
-     * lp-all would take the whole budget and the run would end TIMEOUT.)
+     * layers of 100 over a wide box, lp-all needs ~800 LPs (33 s on a loaded 2-core machine); under a 20 s budget it is
+     * cut at 10 s and the MILP still runs (its first point takes 2–3 s loaded; it gets 3 s, then about 3.5 s twice). The
+     * unsafe set is everything (the row 0·y − 1 ≤ 0), PGD starts nothing and no bound method can exclude it, so only the
+     * MILP can answer: any point of the box is a counterexample. Without the time share lp-all would take the whole
+     * budget and the run would end TIMEOUT. (On a machine fast enough to finish lp-all within its share the test still
+     * holds: the stage then ends inside the share.)
      */
     @Test
     void anLpStageThatWouldNotFitIsCutAtItsShareAndTheMilpStillRuns() {
@@ -206,7 +208,7 @@ class MilpPipelineTest {
         assertEquals(Verdict.FALSIFIED, r.verdict(), r.stages().toString());
         assertEquals("milp", r.method());
         StageLog lp = r.stages().stream().filter(s -> s.stage().equals("lp-all")).findFirst().orElseThrow();
-        assertTrue(lp.outcome().contains("abandoned at its time share"), lp.outcome());
+        assertTrue(lp.outcome().contains("abandoned at its time share") || lp.outcome().startsWith("excluded"), lp.outcome());
         assertTrue(lp.nanos() < 12.5e9, "lp-all ran " + lp.nanos() / 1e9 + " s of its 10 s share");
         assertNotNull(r.counterexample());
     }
@@ -236,6 +238,6 @@ class MilpPipelineTest {
         VnnlibProperty above = MilpNets.property(new Box(lo, hi), new Disjunct(new LinearConstraint(new double[] {-1, 1}, max + 0.01)));
         VerificationResult res = Verifier.verify(net, above, milpOnlyWithoutPgd(1));
         assertEquals(List.of("pgd", "milp"), stages(res), res.stages().toString());
-        assertTrue(res.verdict() != Verdict.UNKNOWN, res.toString());
+        assertTrue(res.verdict() == Verdict.FALSIFIED || res.verdict() == Verdict.TIMEOUT, res.toString());
     }
 }
