@@ -82,8 +82,7 @@ public final class ProgressiveTightening {
     public boolean hasWork(Map<Integer, Interval> bounds, boolean lpDone) {
         MilpOptions.Tightening mode = options.tightening();
         if (mode == MilpOptions.Tightening.NONE || (mode == MilpOptions.Tightening.LP_ONLY && lpDone)) return false;
-        for (var e : bounds.entrySet())
-            if (LpBounds.onlyReluReaders(net, e.getKey()) && hasNonlinearAncestor(e.getKey()) && e.getValue().unstableCount() > 0) return true;
+        for (var e : bounds.entrySet()) if (refines(e.getKey()) && e.getValue().unstableCount() > 0) return true;
         return false;
     }
 
@@ -107,48 +106,48 @@ public final class ProgressiveTightening {
         LpBounds milps = new LpBounds(net, box, TriangleLp.Relaxation.EXACT, options.threads(), checkpoint, options.backend(), options.neuronBudget(),
                 stop);
         for (int id : new ArrayList<>(current.keySet())) {
-            if (!LpBounds.onlyReluReaders(net, id) || !hasNonlinearAncestor(id)) continue;
+            if (!refines(id)) continue;
             Interval b = current.get(id);
             int[] unstable = unstable(b, allNeurons(b.size()));
             int before = unstable.length;
             long t0 = System.nanoTime();
             int skipped = 0;
             if (lp && unstable.length > 0) {
-                // In chunks too (LP_CHUNK neurons per solver: the encoding is built once per chunk), so that a layer whose
-                // LPs do not fit in the time stops between chunks; its other neurons keep their bounds (sound, looser).
-                int chunk = LP_CHUNK * options.threads();
-                for (int s = 0; s < unstable.length; s += chunk) {
-                    if (Instant.now().isAfter(deadline)) {
-                        skipped = unstable.length - s;
-                        break;
-                    }
-                    int[] part = java.util.Arrays.copyOfRange(unstable, s, Math.min(unstable.length, s + chunk));
-                    b = refine(b, part, lps.neuronBounds(id, part, earlier(current, id)));
-                    current.put(id, b);
-                }
+                // LP_CHUNK neurons per solver and call (the encoding is built once per call), so that a layer whose LPs do
+                // not fit in the time stops between chunks; its other neurons keep their bounds (sound, looser).
+                skipped = refineInChunks(id, unstable, LP_CHUNK * options.threads(), lps, current, deadline);
             }
-            int[] afterLp = unstable(b, unstable);
+            int[] afterLp = unstable(current.get(id), unstable);
             long t1 = System.nanoTime();
             int[] left = afterLp;
             if (milp && afterLp.length > 0) {
-                // In chunks of one neuron per solver, so that the deadline stops the refinement between chunks.
-                int chunk = options.threads();
-                for (int s = 0; s < afterLp.length; s += chunk) {
-                    if (Instant.now().isAfter(deadline)) {
-                        skipped = Math.max(skipped, afterLp.length - s);
-                        break;
-                    }
-                    int[] part = java.util.Arrays.copyOfRange(afterLp, s, Math.min(afterLp.length, s + chunk));
-                    b = refine(b, part, milps.neuronBounds(id, part, earlier(current, id)));
-                    current.put(id, b);
-                }
-                left = unstable(b, afterLp);
+                // One neuron per solver and call, so that the deadline stops the refinement between MILPs.
+                skipped = Math.max(skipped, refineInChunks(id, afterLp, options.threads(), milps, current, deadline));
+                left = unstable(current.get(id), afterLp);
             }
             long t2 = System.nanoTime();
             reports.add(new LayerReport(id, net.node(id).name(), b.size(), before, before - afterLp.length, afterLp.length - left.length,
                     left.length, skipped, t1 - t0, t2 - t1));
         }
         return new Result(current, reports, System.nanoTime() - start);
+    }
+
+    /**
+     * Refines node {@code id}'s bounds in {@code current} for {@code neurons}, {@code chunk} at a time with {@code solver},
+     * starting no chunk past {@code deadline}; returns how many neurons were left unrefined.
+     */
+    private int refineInChunks(int id, int[] neurons, int chunk, LpBounds solver, Map<Integer, Interval> current, Instant deadline) {
+        for (int s = 0; s < neurons.length; s += chunk) {
+            if (Instant.now().isAfter(deadline)) return neurons.length - s;
+            int[] part = java.util.Arrays.copyOfRange(neurons, s, Math.min(neurons.length, s + chunk));
+            current.put(id, refine(current.get(id), part, solver.neuronBounds(id, part, earlier(current, id))));
+        }
+        return 0;
+    }
+
+    /** Whether tightening refines node {@code id}: read only by (leaky) ReLUs, and after a nonlinear layer. */
+    private boolean refines(int id) {
+        return LpBounds.onlyReluReaders(net, id) && hasNonlinearAncestor(id);
     }
 
     /** The bounds of the nodes before {@code id} (what the encoding of id's ancestors uses). */

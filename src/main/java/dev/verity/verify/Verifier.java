@@ -109,7 +109,8 @@ public final class Verifier {
             if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
             Optional<Counterexample> ce = attack();
             if (ce.isPresent()) return result(Verdict.FALSIFIED, "pgd", ce.get());
-            boolean milpWillRun = options.milp().isPresent() && TriangleLp.exactlyEncodable(net).isEmpty();
+            Optional<String> milpRefused = TriangleLp.exactlyEncodable(net); // why the MILP cannot encode this net, if it cannot
+            boolean milpWillRun = options.milp().isPresent() && milpRefused.isEmpty();
             for (Method method : options.methods()) {
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
                 // "lp when it is cheap enough": before a complete MILP stage an LP method gets at most LP_SHARE of the time
@@ -125,9 +126,8 @@ public final class Verifier {
                 if (openCount == 0) return result(Verdict.VERIFIED, method.cliName(), null);
             }
             if (options.milp().isPresent()) {
-                Optional<String> why = TriangleLp.exactlyEncodable(net);
-                if (why.isPresent()) {
-                    log(new StageLog("milp", "skipped: " + why.get(), openCount, openCount, Double.NaN, 0));
+                if (milpRefused.isPresent()) {
+                    log(new StageLog("milp", "skipped: " + milpRefused.get(), openCount, openCount, Double.NaN, 0));
                     return result(Verdict.UNKNOWN, null, null);
                 }
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
