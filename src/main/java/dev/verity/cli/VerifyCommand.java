@@ -21,12 +21,13 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 
-/** {@code verity verify MODEL SPEC}: the full pipeline (PGD, ibp, crown, alpha-crown) and a verdict. */
+/** {@code verity verify MODEL SPEC}: the full pipeline (PGD, ibp, crown, alpha-crown, lp-all, MILP) and a verdict. */
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
                 "Decides a VNN-LIB property: a PGD attack first (a counterexample counts only after the double and the float32 "
-                        + "forward pass both confirm it inside the box), then ibp, crown and alpha-crown bounds, stopping at the "
-                        + "first decisive answer.",
+                        + "forward pass both confirm it inside the box), then ibp, crown and alpha-crown bounds, lp-all "
+                        + "(within half the time left when the MILP follows), then the complete MILP until the timeout, "
+                        + "stopping at the first decisive answer.",
                 "Prints one line per stage, then the verdict as the last line: verified, falsified, unknown or timeout.",
                 "Exit status: 0 verified, 10 falsified, 20 unknown, 30 timeout, 2 bad input, 1 internal error.",
                 "JSON keys: result, method (the stage that decided; null for unknown/timeout), time_ms, counterexample "
