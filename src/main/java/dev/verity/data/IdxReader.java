@@ -55,6 +55,21 @@ public final class IdxReader {
                 + " t10k-labels-idx1-ubyte[.gz] (or the train- files)");
     }
 
+    /**
+     * Reads one split of an IDX directory: {@code "train"} or {@code "t10k"} ({@code <prefix>-images-idx3-ubyte[.gz]}
+     * and its labels), the first {@code limit} samples. Training reads {@code train}, evaluation {@code t10k}.
+     */
+    public static Dataset readSplit(Path dir, String prefix, int limit) {
+        if (!Files.isDirectory(dir)) throw new InvalidInputException(dir + ": not a directory");
+        Path images = find(dir, prefix + "-images", "idx3-ubyte");
+        Path labels = find(dir, prefix + "-labels", "idx1-ubyte");
+        if (images == null || labels == null)
+            throw new InvalidInputException(dir + ": no " + (prefix.equals("train") ? "training" : prefix) + " split here: expected " + prefix
+                    + "-images-idx3-ubyte[.gz] and " + prefix + "-labels-idx1-ubyte[.gz]");
+        Path name = dir.toAbsolutePath().normalize().getFileName();
+        return read(images, labels, (name == null ? "idx" : name.toString()) + "/" + prefix, limit);
+    }
+
     private static Path find(Path dir, String stem, String kind) {
         for (String sep : List.of("-", ".")) {
             for (String ext : List.of("", ".gz")) {

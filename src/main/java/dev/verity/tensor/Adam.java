@@ -28,6 +28,20 @@ public final class Adam {
 
     public void setLearningRate(double lr) { this.learningRate = lr; }
 
+    /** The optimiser's state (moments and step count), copied: what a training checkpoint stores. */
+    public State state() { return new State(m.clone(), v.clone(), t); }
+
+    /** Continues from a saved {@link #state()} (a resumed training run). */
+    public void restore(State s) {
+        if (s.m().length != m.length || s.v().length != v.length) throw new IllegalArgumentException("Adam state of another size");
+        System.arraycopy(s.m(), 0, m, 0, m.length);
+        System.arraycopy(s.v(), 0, v, 0, v.length);
+        t = s.t();
+    }
+
+    /** First and second moments and the number of steps taken. */
+    public record State(double[] m, double[] v, int t) {}
+
     /** One step {@code params -= lr · m̂ / (sqrt(v̂) + ε)} with bias-corrected moments. */
     public void step(double[] params, double[] grad) {
         if (params.length != m.length || grad.length != m.length) throw new IllegalArgumentException("Adam size mismatch");

@@ -27,24 +27,24 @@ final class SignSplit {
         boolean pRow = pd.length == total && total != n, qRow = qd.length == total && total != n;
         for (int r = 0; r < rows; r++) {
             int off = r * n;
-            mulBySignRow(ad, off, pd, pRow ? off : 0, qd, qRow ? off : 0, out, n);
+            mulBySignRow(ad, off, pd, pRow ? off : 0, qd, qRow ? off : 0, out, n, off);
         }
         return new Tensor(out, a.shape());
     }
 
     /** out[off+j] = max(a,0)·p + min(a,0)·q, branch-free (signs are unpredictable), vectorised. */
-    private static void mulBySignRow(double[] a, int off, double[] p, int pOff, double[] q, int qOff, double[] out, int n) {
+    private static void mulBySignRow(double[] a, int off, double[] p, int pOff, double[] q, int qOff, double[] out, int n, int outOff) {
         int j = 0;
         for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
             DoubleVector v = DoubleVector.fromArray(SPECIES, a, off + j);
             DoubleVector pos = v.max(0.0), neg = v.min(0.0);
             pos.mul(DoubleVector.fromArray(SPECIES, p, pOff + j))
                     .add(neg.mul(DoubleVector.fromArray(SPECIES, q, qOff + j)))
-                    .intoArray(out, off + j);
+                    .intoArray(out, outOff + j);
         }
         for (; j < n; j++) {
             double v = a[off + j];
-            out[off + j] = Math.max(v, 0) * p[pOff + j] + Math.min(v, 0) * q[qOff + j];
+            out[outOff + j] = Math.max(v, 0) * p[pOff + j] + Math.min(v, 0) * q[qOff + j];
         }
     }
 
@@ -105,6 +105,161 @@ final class SignSplit {
         double[] ad = a.data(), gd = g.data(), out = new double[ad.length];
         for (int i = 0; i < ad.length; i++) out[i] = (positive ? ad[i] > 0 : ad[i] < 0) ? gd[i] * ad[i] : 0;
         return new Tensor(out, a.shape());
+    }
+
+    // ---- Grouped forms: rows in groups (one group per sample of a minibatch), one factor row per group ----
+
+    /**
+     * {@code a⁺ ⊙ p[g] + a⁻ ⊙ q[g]} for each row of {@code a} ({@code R} rows of n values) with its group's factor
+     * row: {@code p, q [G, n]}. Unless {@code shared}, R = G·m and row r belongs to group r / m; with {@code shared}
+     * a's m rows serve every group and the result has G·m rows (the first back-substitution step of an intermediate
+     * layer starts from the same rows ±W for every sample).
+     */
+    static Tensor groupedMulBySign(Tensor a, Tensor p, Tensor q, boolean shared) {
+        Groups gr = Groups.of(a, p, q, shared);
+        double[] ad = a.data(), pd = p.data(), qd = q.data(), out = new double[gr.outRows * gr.n];
+        Parallel.forRange(gr.outRows, Parallel.chunks(gr.outRows, 4L * gr.n), (chunk, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int g = r / gr.m;
+                mulBySignRow(ad, gr.aRow(r) * gr.n, pd, g * gr.n, qd, g * gr.n, out, gr.n, r * gr.n);
+            }
+        });
+        int[] shape = a.shape();
+        shape[0] = gr.outRows;
+        return new Tensor(out, shape);
+    }
+
+    /**
+     * Gradients of {@link #groupedMulBySign} for {@code g} (shaped as its result): index 0 w.r.t. a (p where
+     * a >= 0, q where a < 0: one-sided at 0, so parallel lines p = q get their exact derivative), 1 w.r.t. p
+     * ({@code Σ_rows g·a⁺} per group), 2 w.r.t. q.
+     */
+    static Tensor[] groupedMulBySignBackward(Tensor a, Tensor p, Tensor q, boolean shared, Tensor g) {
+        Groups gr = Groups.of(a, p, q, shared);
+        int n = gr.n;
+        double[] ad = a.data(), pd = p.data(), qd = q.data(), gd = g.data();
+        double[] ga = new double[a.size()], gp = new double[p.size()], gq = new double[q.size()];
+        // Parallel over groups: each group owns its rows of gp/gq (and, unless shared, of ga).
+        int groups = gr.outRows / gr.m;
+        double[][] gaParts = shared ? new double[Parallel.chunks(groups, 4L * gr.m * n)][] : null;
+        Parallel.forRange(groups, Parallel.chunks(groups, 4L * gr.m * n), (chunk, from, to) -> {
+            double[] gaDst = shared ? (gaParts[chunk] = new double[a.size()]) : ga;
+            for (int grp = from; grp < to; grp++) {
+                int fo = grp * n;
+                for (int i = 0; i < gr.m; i++) {
+                    int r = grp * gr.m + i, ao = gr.aRow(r) * n, go = r * n, j = 0;
+                    for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+                        DoubleVector v = DoubleVector.fromArray(SPECIES, ad, ao + j), gv = DoubleVector.fromArray(SPECIES, gd, go + j);
+                        DoubleVector pv = DoubleVector.fromArray(SPECIES, pd, fo + j), qv = DoubleVector.fromArray(SPECIES, qd, fo + j);
+                        var pos = v.compare(VectorOperators.GE, 0.0);
+                        qv.blend(pv, pos).fma(gv, DoubleVector.fromArray(SPECIES, gaDst, ao + j)).intoArray(gaDst, ao + j);
+                        v.max(0.0).fma(gv, DoubleVector.fromArray(SPECIES, gp, fo + j)).intoArray(gp, fo + j);
+                        v.min(0.0).fma(gv, DoubleVector.fromArray(SPECIES, gq, fo + j)).intoArray(gq, fo + j);
+                    }
+                    for (; j < n; j++) {
+                        double v = ad[ao + j], gv = gd[go + j];
+                        if (v >= 0) {
+                            gaDst[ao + j] += gv * pd[fo + j];
+                            gp[fo + j] += gv * v;
+                        } else {
+                            gaDst[ao + j] += gv * qd[fo + j];
+                            gq[fo + j] += gv * v;
+                        }
+                    }
+                }
+            }
+        });
+        if (shared) for (double[] part : gaParts) if (part != null) for (int i = 0; i < ga.length; i++) ga[i] += part[i];
+        return new Tensor[] {new Tensor(ga, a.shape()), new Tensor(gp, p.shape()), new Tensor(gq, q.shape())};
+    }
+
+    /** Per row r of {@code a [G·m, ...n]}: {@code Σ_j a⁺_j lo[g]_j + a⁻_j hi[g]_j} with g = r / m, as {@code [G·m, 1]}. */
+    static Tensor groupedBoxMin(Tensor a, Tensor lo, Tensor hi) {
+        Groups gr = Groups.of(a, lo, hi, false);
+        int n = gr.n;
+        double[] ad = a.data(), l = lo.data(), h = hi.data(), out = new double[gr.outRows];
+        Parallel.forRange(gr.outRows, Parallel.chunks(gr.outRows, 4L * n), (chunk, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int off = r * n, fo = (r / gr.m) * n, j = 0;
+                DoubleVector acc = DoubleVector.zero(SPECIES);
+                for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+                    DoubleVector v = DoubleVector.fromArray(SPECIES, ad, off + j);
+                    acc = v.max(0.0).fma(DoubleVector.fromArray(SPECIES, l, fo + j), acc);
+                    acc = v.min(0.0).fma(DoubleVector.fromArray(SPECIES, h, fo + j), acc);
+                }
+                double s = acc.reduceLanes(VectorOperators.ADD);
+                for (; j < n; j++) {
+                    double v = ad[off + j];
+                    s += Math.max(v, 0) * l[fo + j] + Math.min(v, 0) * h[fo + j];
+                }
+                out[r] = s;
+            }
+        });
+        return new Tensor(out, gr.outRows, 1);
+    }
+
+    /** Gradients of {@link #groupedBoxMin} for {@code g [G·m, 1]}: w.r.t. a, lo and hi (lo where a >= 0, hi where a < 0). */
+    static Tensor[] groupedBoxMinBackward(Tensor a, Tensor lo, Tensor hi, Tensor g) {
+        Groups gr = Groups.of(a, lo, hi, false);
+        int n = gr.n, groups = gr.outRows / gr.m;
+        double[] ad = a.data(), l = lo.data(), h = hi.data(), gd = g.data();
+        double[] ga = new double[a.size()], gl = new double[lo.size()], gh = new double[hi.size()];
+        Parallel.forRange(groups, Parallel.chunks(groups, 4L * gr.m * n), (chunk, from, to) -> {
+            for (int grp = from; grp < to; grp++) {
+                int fo = grp * n;
+                for (int i = 0; i < gr.m; i++) {
+                    int r = grp * gr.m + i;
+                    signSplitRow(ad, r * n, gd[r], l, h, fo, ga, gl, gh, n);
+                }
+            }
+        });
+        return new Tensor[] {new Tensor(ga, a.shape()), new Tensor(gl, lo.shape()), new Tensor(gh, hi.shape())};
+    }
+
+    /**
+     * One row's share of a sign-split product's gradient, for a row a (at {@code off}) whose output gradient is
+     * {@code gv} per element ({@code gRow == null}: the scalar {@code gv}) — {@code ga = g·(p where a >= 0, q where
+     * a < 0)}, {@code gp += g·a⁺}, {@code gq += g·a⁻} — vectorised with a blend (the signs are unpredictable).
+     */
+    private static void signSplitRow(double[] a, int off, double gv, double[] p, double[] q, int fo, double[] ga, double[] gp, double[] gq, int n) {
+        int j = 0;
+        DoubleVector gvv = DoubleVector.broadcast(SPECIES, gv);
+        for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+            DoubleVector v = DoubleVector.fromArray(SPECIES, a, off + j);
+            DoubleVector pv = DoubleVector.fromArray(SPECIES, p, fo + j), qv = DoubleVector.fromArray(SPECIES, q, fo + j);
+            var pos = v.compare(VectorOperators.GE, 0.0);
+            qv.blend(pv, pos).mul(gvv).intoArray(ga, off + j);
+            v.max(0.0).fma(gvv, DoubleVector.fromArray(SPECIES, gp, fo + j)).intoArray(gp, fo + j);
+            v.min(0.0).fma(gvv, DoubleVector.fromArray(SPECIES, gq, fo + j)).intoArray(gq, fo + j);
+        }
+        for (; j < n; j++) {
+            double v = a[off + j];
+            if (v >= 0) {
+                ga[off + j] = gv * p[fo + j];
+                gp[fo + j] += gv * v;
+            } else {
+                ga[off + j] = gv * q[fo + j];
+                gq[fo + j] += gv * v;
+            }
+        }
+    }
+
+    /** Row bookkeeping of the grouped kernels. */
+    private record Groups(int n, int m, int outRows, int aRows) {
+        static Groups of(Tensor a, Tensor p, Tensor q, boolean shared) {
+            int aRows = a.dim(0), n = aRows == 0 ? 0 : a.size() / aRows;
+            if (p.rank() < 1 || !p.sameShape(q) || p.size() % Math.max(1, p.dim(0)) != 0)
+                throw new IllegalArgumentException("grouped factors of shapes " + java.util.Arrays.toString(p.shape()) + " and " + java.util.Arrays.toString(q.shape()));
+            int groups = p.dim(0);
+            if (groups == 0 || p.size() / groups != n)
+                throw new IllegalArgumentException("grouped factors " + java.util.Arrays.toString(p.shape()) + " for rows of " + n + " values");
+            if (!shared && aRows % groups != 0)
+                throw new IllegalArgumentException(aRows + " rows do not split into " + groups + " groups");
+            int m = shared ? aRows : aRows / groups;
+            return new Groups(n, Math.max(1, m), shared ? groups * aRows : aRows, aRows);
+        }
+
+        int aRow(int r) { return aRows == outRows ? r : r % m; }
     }
 
     /** A factor holds one value per sample element (shared by all rows) or one per element of a. */

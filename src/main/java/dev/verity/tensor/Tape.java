@@ -209,6 +209,78 @@ public final class Tape implements AdjointOps<Var> {
         return record(Reduce.sumRows(a.value()), g -> a.accumulate(Reduce.sumRowsBackward(g, inShape)), a);
     }
 
+    // ---- Batched back-substitution (certified training): one group of coefficient rows per sample ----
+
+    /**
+     * {@code a⁺ ⊙ p[g] + a⁻ ⊙ q[g]}: coefficient rows through an activation relaxed per sample. {@code a} holds
+     * G·m rows (m per sample, sample g's rows together) of n values, {@code p, q [G, n]} the slopes of each
+     * sample; with {@code shared} a's m rows are used for every sample and the result has G·m rows. Differentiable
+     * in all three (the slopes of certified training depend on the weights through the bounds).
+     */
+    public Var groupedMulBySign(Var a, Var p, Var q, boolean shared) {
+        Tensor av = a.value(), pv = p.value(), qv = q.value();
+        return record(SignSplit.groupedMulBySign(av, pv, qv, shared), g -> {
+            Tensor[] gr = SignSplit.groupedMulBySignBackward(av, pv, qv, shared, g);
+            if (a.requiresGrad()) a.accumulate(gr[0]);
+            if (p.requiresGrad()) p.accumulate(gr[1]);
+            if (q.requiresGrad()) q.accumulate(gr[2]);
+        }, a, p, q);
+    }
+
+    /**
+     * Per row of {@code a [G·m, ...]}: {@code Σ_j a⁺_j lo[g]_j + a⁻_j hi[g]_j} as {@code [G·m, 1]}, with sample g's
+     * box {@code lo, hi [G, n]}: the minimum of each row's linear function over its sample's box, and the
+     * intercept part of per-sample relaxation lines. Differentiable in a, lo and hi.
+     */
+    public Var groupedBoxMin(Var a, Var lo, Var hi) {
+        Tensor av = a.value(), lv = lo.value(), hv = hi.value();
+        return record(SignSplit.groupedBoxMin(av, lv, hv), g -> {
+            Tensor[] gr = SignSplit.groupedBoxMinBackward(av, lv, hv, g);
+            if (a.requiresGrad()) a.accumulate(gr[0]);
+            if (lo.requiresGrad()) lo.accumulate(gr[1]);
+            if (hi.requiresGrad()) hi.accumulate(gr[2]);
+        }, a, lo, hi);
+    }
+
+    /**
+     * The adjoint of conv2d with a trainable weight: {@code a [B, O, H', W'] -> [B, C, inH, inW]}. Linear in a
+     * (gradient: the forward convolution) and in w (gradient: the weight gradient of a convolution whose input
+     * is the incoming gradient and whose output gradient is a).
+     */
+    public Var conv2dAdjoint(Var a, Var w, ConvGeometry geometry, int inH, int inW) {
+        Tensor av = a.value(), wv = w.value();
+        int[] inShape = {av.dim(0), wv.dim(1) * geometry.groups(), inH, inW};
+        return record(Conv2dKernel.backwardInput(av, wv, inShape, geometry), g -> {
+            if (a.requiresGrad()) a.accumulate(Conv2dKernel.forward(g, wv, null, geometry));
+            if (w.requiresGrad()) w.accumulate(Conv2dKernel.backwardWeight(g, av, wv.shape(), geometry));
+        }, a, w);
+    }
+
+    /** {@code a [m, ...]} repeated {@code groups} times along the first axis: {@code [groups·m, ...]}; the gradient sums the copies. */
+    public Var repeatRows(Var a, int groups) {
+        Tensor av = a.value();
+        int n = av.size();
+        double[] out = new double[n * groups];
+        for (int g = 0; g < groups; g++) System.arraycopy(av.data(), 0, out, g * n, n);
+        int[] shape = av.shape();
+        shape[0] *= groups;
+        return record(new Tensor(out, shape), g -> {
+            double[] gd = g.data(), sum = new double[n];
+            for (int k = 0; k < groups; k++) for (int i = 0; i < n; i++) sum[i] += gd[k * n + i];
+            a.accumulate(new Tensor(sum, av.shape()));
+        }, a);
+    }
+
+    /** Element-wise |x|; the gradient is sign(x) (0 at 0). */
+    public Var abs(Var x) {
+        Tensor xv = x.value();
+        return record(xv.map(Math::abs), g -> {
+            double[] gd = g.data(), xd = xv.data(), out = new double[xd.length];
+            for (int i = 0; i < xd.length; i++) out[i] = xd[i] > 0 ? gd[i] : xd[i] < 0 ? -gd[i] : 0;
+            x.accumulate(new Tensor(out, xv.shape()));
+        }, x);
+    }
+
     // ---- Element-wise binary (broadcasting; gradients summed back over broadcast axes) -------------
 
     @Override public Var add(Var a, Var b) {

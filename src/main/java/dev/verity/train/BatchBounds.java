@@ -1,0 +1,376 @@
+package dev.verity.train;
+
+import dev.verity.bounds.Method;
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+import dev.verity.model.Node;
+import dev.verity.model.Shape;
+import dev.verity.relax.ReluRelaxation;
+import dev.verity.tensor.Tape;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.Var;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Certified bounds of a minibatch, differentiable in the weights: what certified training minimises (paper 003
+ * Sec. 2, App. A and G). Every sample has its own box, so every intermediate bound, relaxation slope and
+ * back-substituted coefficient row is per sample; the rows of all samples go through each layer in one GEMM
+ * (rows grouped by sample). Everything is recorded on a {@link Tape}, so gradients flow through the relaxation:
+ * through the slopes u/(u−l) and intercepts, through the bounds they are computed from, and through the
+ * back-substitution itself.
+ *
+ * <p>The presets are the bound engine's ({@link Method}): {@code ibp} (Box), {@code hbox}, {@code deepz},
+ * {@code crown}, {@code crown-0} and {@code crown-ibp}, with the same relaxation lines ({@link ReluRelaxation})
+ * and the same choice of intermediate bounds, so for the same weights and box they give the bound engine's
+ * numbers (a test checks this). Like the engine's PURE mode, back-substituted intermediate bounds are not
+ * intersected with intervals. The first affine layer's bounds are exact by intervals for every preset.
+ *
+ * <p>Specification rows: with elision (Gowal et al.; 003 App. G) the rows are {@code c = e_y − e_j} for every
+ * class j (the row j = y is zero), folded into the last layer, and the result is the lower bound of each margin
+ * {@code z_y − z_j}; without it, lower and upper bounds of every logit.
+ */
+final class BatchBounds {
+    private final Network net;
+    private final Tape tape;
+    private final Model.Weights weights;
+
+    BatchBounds(Model model, Tape tape, Model.Weights weights) {
+        this.net = model.network();
+        this.tape = tape;
+        this.weights = weights;
+    }
+
+    /** Interval bounds of a node for every sample: {@code lo, hi [B, ...shape]}. */
+    record Box(Var lo, Var hi) {}
+
+    /** The concrete forward pass (logits {@code [B, K]}) with the bound weights. */
+    Var forward(Var x) {
+        Var v = x;
+        for (Node node : net.nodes()) v = apply(node, v);
+        return v;
+    }
+
+    private Var apply(Node node, Var v) {
+        int id = node.id();
+        return switch (node.layer()) {
+            case Layer.Input i -> v;
+            case Layer.Dense d -> tape.linear(v, weights.weight(id), weights.bias(id));
+            case Layer.Conv2d c -> tape.conv2d(v, weights.weight(id), weights.bias(id), c.geometry());
+            case Layer.Relu r -> tape.relu(v);
+            case Layer.Flatten f -> tape.flatten(v);
+            case Layer.Reshape r -> tape.reshape(v, r.target().withBatch(-1));
+            case Layer.LeakyRelu l -> throw unsupported(node);
+            case Layer.Sigmoid s -> throw unsupported(node);
+            case Layer.Tanh t -> throw unsupported(node);
+            case Layer.MaxPool2d m -> throw unsupported(node);
+            case Layer.AvgPool2d a -> throw unsupported(node);
+            case Layer.Transpose t -> throw unsupported(node);
+            case Layer.Pad p -> throw unsupported(node);
+            case Layer.Add a -> throw unsupported(node);
+            case Layer.Affine a -> throw unsupported(node);
+        };
+    }
+
+    private static IllegalStateException unsupported(Node node) {
+        return new IllegalStateException("not trainable: " + node.layer().describe()); // Model's constructor rejects these
+    }
+
+    // ---- Interval bound propagation (Box / IBP) ---------------------------------------------------------
+
+    /** Interval bounds of every node (index = node id) for the input box: IBP, paper 003 Sec. 2 "Box". */
+    List<Box> intervals(Box input) {
+        List<Box> out = new ArrayList<>();
+        Box cur = input;
+        for (Node node : net.nodes()) {
+            int id = node.id();
+            cur = switch (node.layer()) {
+                case Layer.Input i -> cur;
+                case Layer.Dense d -> affine(cur, c -> tape.linear(c, weights.weight(id), weights.bias(id)),
+                        r -> tape.linear(r, weights.absWeight(id), null));
+                case Layer.Conv2d cv -> affine(cur, c -> tape.conv2d(c, weights.weight(id), weights.bias(id), cv.geometry()),
+                        r -> tape.conv2d(r, weights.absWeight(id), null, cv.geometry()));
+                case Layer.Relu r -> new Box(tape.relu(cur.lo()), tape.relu(cur.hi()));
+                case Layer.Flatten f -> new Box(tape.flatten(cur.lo()), tape.flatten(cur.hi()));
+                case Layer.Reshape r -> new Box(tape.reshape(cur.lo(), r.target().withBatch(-1)), tape.reshape(cur.hi(), r.target().withBatch(-1)));
+                case Layer.LeakyRelu l -> throw unsupported(node);
+                case Layer.Sigmoid s -> throw unsupported(node);
+                case Layer.Tanh t -> throw unsupported(node);
+                case Layer.MaxPool2d m -> throw unsupported(node);
+                case Layer.AvgPool2d a -> throw unsupported(node);
+                case Layer.Transpose t -> throw unsupported(node);
+                case Layer.Pad p -> throw unsupported(node);
+                case Layer.Add a -> throw unsupported(node);
+                case Layer.Affine a -> throw unsupported(node);
+            };
+            out.add(cur);
+        }
+        return out;
+    }
+
+    /** Centre/radius form W·c + b ± |W|·r: exact for one affine map of a box. */
+    private Box affine(Box in, java.util.function.UnaryOperator<Var> centreMap, java.util.function.UnaryOperator<Var> radiusMap) {
+        Var c = tape.scale(tape.add(in.lo(), in.hi()), 0.5), r = tape.scale(tape.sub(in.hi(), in.lo()), 0.5);
+        Var cy = centreMap.apply(c), ry = radiusMap.apply(r);
+        return new Box(tape.sub(cy, ry), tape.add(cy, ry));
+    }
+
+    // ---- The relaxation lines of a ReLU ------------------------------------------------------------------
+
+    /**
+     * Lines {@code ls·z <= relu(z) <= us·z + ui} per sample and neuron ({@code [B, n]} each). Lower lines of every
+     * ReLU relaxation pass through the origin. {@code symmetric}: ls = us (hBox, DeepZ), so one set of coefficient
+     * rows gives lower and upper bounds.
+     */
+    record Lines(Var lowerSlope, Var upperSlope, Var upperIntercept, boolean symmetric) {}
+
+    /** Paper 003 Sec. 2 / App. K.2, as {@link dev.verity.relax.Relaxations#relu}, from bounds that carry gradients. */
+    Lines lines(Box pre, ReluRelaxation kind) {
+        Var lo = flat(pre.lo()), hi = flat(pre.hi());
+        double[] l = lo.value().data(), u = hi.value().data();
+        int size = l.length;
+        double[] active = new double[size], unstable = new double[size], stableOne = new double[size], adaptive = new double[size];
+        for (int i = 0; i < size; i++) {
+            boolean on = l[i] >= 0, open = l[i] < 0 && u[i] > 0;
+            active[i] = on ? 1 : 0;
+            unstable[i] = open ? 1 : 0;
+            stableOne[i] = open ? 0 : 1;
+            adaptive[i] = on || (open && u[i] > -l[i]) ? 1 : 0;
+        }
+        int[] shape = lo.value().shape();
+        Var activeV = tape.constant(new Tensor(active, shape)), unstableV = tape.constant(new Tensor(unstable, shape));
+        Var up = tape.relu(hi), lowNeg = tape.relu(tape.neg(lo));
+        // Chord slope u/(u − l) of an unstable neuron, written over u⁺ and (−l)⁺ so that stable ones (masked out)
+        // never divide by zero; 1 for active neurons, 0 for inactive ones.
+        Var den = tape.add(tape.add(up, lowNeg), tape.constant(new Tensor(stableOne, shape)));
+        Var chord = tape.add(tape.mul(tape.div(up, den), unstableV), activeV);
+        Var chordIntercept = tape.mul(lowNeg, chord); // −l·u/(u − l); zero where l >= 0 (lowNeg = 0) or u <= 0 (chord = 0)
+        return switch (kind) {
+            case BOX -> new Lines(activeV, activeV, tape.mul(hi, unstableV), true);
+            case PARALLEL -> new Lines(chord, chord, chordIntercept, true);
+            case ADAPTIVE -> new Lines(tape.constant(new Tensor(adaptive, shape)), chord, chordIntercept, false);
+            case ZERO -> new Lines(activeV, chord, chordIntercept, false);
+            case OPTIMIZED -> throw new IllegalArgumentException("alpha-CROWN slopes are not a training relaxation");
+        };
+    }
+
+    private Var flat(Var v) {
+        int b = v.shape()[0];
+        return tape.reshape(v, b, v.value().size() / Math.max(1, b));
+    }
+
+    // ---- Pre-activation bounds of a preset ---------------------------------------------------------------
+
+    /** Bounds of every node that feeds a ReLU, by the preset's rule, keyed by node id (topological order). */
+    Map<Integer, Box> preActivations(Method method, Box input, List<Box> ibp) {
+        Map<Integer, Box> pre = new HashMap<>();
+        Map<Integer, Lines> relus = new HashMap<>();
+        for (Node node : net.nodes()) {
+            if (!(node.layer() instanceof Layer.Relu)) continue;
+            int src = node.inputs().getFirst();
+            Box b;
+            if (method == Method.IBP || method.intervalIntermediate() || firstAffine(src)) {
+                b = ibp.get(src);
+            } else {
+                b = backSubstituteNode(src, input, relus);
+            }
+            pre.put(src, b);
+            if (method != Method.IBP) relus.put(node.id(), lines(b, method.relaxation()));
+        }
+        linesCache = relus;
+        return pre;
+    }
+
+    /** The lines of the last {@link #preActivations} call, by ReLU node id. */
+    private Map<Integer, Lines> linesCache = Map.of();
+
+    /** Whether the node is the first dense/conv layer's output (over the input box, intervals are exact there). */
+    private boolean firstAffine(int id) {
+        for (int k = id - 1; k >= 0; k--) {
+            Layer l = net.node(k).layer();
+            if (l instanceof Layer.Relu) return false;
+        }
+        return true;
+    }
+
+    /** Lower and upper bounds of every element of node {@code id} by back-substitution of ±e_j rows to the input. */
+    private Box backSubstituteNode(int id, Box input, Map<Integer, Lines> relus) {
+        Shape shape = net.node(id).shape();
+        int n = shape.numel();
+        Tensor eye = Tensor.zeros(n, n);
+        for (int j = 0; j < n; j++) eye.data()[j * n + j] = 1;
+        Var rows = tape.constant(eye.reshape(shape.withBatch(n)));
+        Var[] lu = backSubstitute(id, rows, true, null, true, 0, input, relus);
+        int b = input.lo().shape()[0];
+        return new Box(tape.reshape(lu[0], shape.withBatch(b)), tape.reshape(lu[1], shape.withBatch(b)));
+    }
+
+    // ---- Specification bounds ----------------------------------------------------------------------------
+
+    /**
+     * Robust logits {@code [B, K]} whose cross-entropy is the certified loss (003 Sec. 2 "Certified training"):
+     * with elision −lower(z_y − z_j) per class (0 at y), else the worst-case logits (lower bound at y, upper
+     * bound elsewhere). A sample is certified when every robust logit but y's is negative (elided form).
+     */
+    Var robustLogits(Method method, Box input, int[] labels, boolean elision) {
+        List<Box> ibp = intervals(input);
+        preActivations(method, input, ibp);
+        int out = net.output().id(), k = net.outputShape().numel(), b = labels.length;
+        int stop = method == Method.IBP ? (elision ? out - 1 : out) : 0;
+        Box stopBox = method == Method.IBP ? ibp.get(stop) : input;
+        if (elision) {
+            Tensor c = Tensor.zeros(b * k, k);
+            for (int s = 0; s < b; s++)
+                for (int j = 0; j < k; j++) {
+                    if (j == labels[s]) continue;
+                    c.data()[(s * k + j) * k + labels[s]] = 1;
+                    c.data()[(s * k + j) * k + j] = -1;
+                }
+            Var lower = backSubstitute(out, tape.constant(c), false, null, false, stop, stopBox, linesCache)[0];
+            return tape.neg(lower);
+        }
+        Tensor eye = Tensor.zeros(k, k);
+        for (int j = 0; j < k; j++) eye.data()[j * k + j] = 1;
+        Var[] lu = backSubstitute(out, tape.constant(eye), true, null, true, stop, stopBox, linesCache);
+        Tensor onehot = Tensor.zeros(b, k);
+        for (int s = 0; s < b; s++) onehot.data()[s * k + labels[s]] = 1;
+        return tape.add(lu[1], tape.mul(tape.sub(lu[0], lu[1]), tape.constant(onehot)));
+    }
+
+    // ---- Back-substitution ---------------------------------------------------------------------------------
+
+    /**
+     * Bounds of {@code rows·z_start + bias} over the box of node {@code stop} (003 App. A), per sample: the rows
+     * go back layer by layer to {@code stop} (linear layers exactly, ReLUs by their lines), then the linear
+     * function is minimised (and maximised) over the box.
+     *
+     * @param rows   {@code [R, ...shape(start)]}: m rows per sample, samples' rows together, or (shared) m rows for all
+     * @param bias   {@code [B or 1, m]} or null
+     * @param upper  whether upper bounds are wanted too
+     * @return lower {@code [B, m]} and, if wanted, upper {@code [B, m]}
+     */
+    private Var[] backSubstitute(int start, Var rows, boolean shared, Var bias, boolean upper, int stop, Box box, Map<Integer, Lines> relus) {
+        int groups = box.lo().shape()[0];
+        int m = shared ? rows.shape()[0] : rows.shape()[0] / groups;
+        boolean symmetric = symmetricUpTo(start, stop, relus);
+        boolean doubled = upper && !symmetric;
+        if (doubled) {
+            // Without parallel lines an upper bound is minus the lower bound of the negated row: append −rows.
+            if (!shared || rows.requiresGrad() || bias != null) throw new IllegalArgumentException("two-sided bounds need constant shared rows");
+            Tensor r = rows.value();
+            double[] both = new double[2 * r.size()];
+            System.arraycopy(r.data(), 0, both, 0, r.size());
+            for (int i = 0; i < r.size(); i++) both[r.size() + i] = -r.data()[i];
+            int[] shape = r.shape();
+            shape[0] *= 2;
+            rows = tape.constant(new Tensor(both, shape));
+        }
+        Coefficients co = new Coefficients(rows, shared, bias, bias, upper && !doubled);
+        for (int id = start; id > stop; id--) co = step(net.node(id), co, groups, relus);
+        if (co.shared) co = co.expand(groups);
+        Var a = flat(co.a);
+        int rowsPer = co.a.shape()[0] / groups;
+        Var lower = add(tape.reshape(tape.groupedBoxMin(a, flat(box.lo()), flat(box.hi())), groups, rowsPer), co.biasLo);
+        if (!upper) return new Var[] {lower};
+        if (!doubled) {
+            Var up = add(tape.reshape(tape.groupedBoxMin(a, flat(box.hi()), flat(box.lo())), groups, rowsPer), co.biasHi);
+            return new Var[] {lower, up};
+        }
+        return new Var[] {tape.gatherColumns(lower, range(0, m)), tape.neg(tape.gatherColumns(lower, range(m, 2 * m)))};
+    }
+
+    /**
+     * Coefficient rows on the way back with their constant terms: {@code biasLo} for the lower bound and, when
+     * {@code twoSided} (parallel lines: one set of rows bounds both sides), {@code biasHi} for the upper bound.
+     * Constant terms are {@code [B, m]}, or {@code [1, m]} while the rows are still shared by all samples.
+     */
+    private final class Coefficients {
+        final Var a, biasLo, biasHi;
+        final boolean shared, twoSided;
+
+        Coefficients(Var a, boolean shared, Var biasLo, Var biasHi, boolean twoSided) {
+            this.a = a;
+            this.shared = shared;
+            this.biasLo = biasLo;
+            this.biasHi = twoSided ? biasHi : null;
+            this.twoSided = twoSided;
+        }
+
+        /** New rows and a constant term that both bounds share (a linear layer's bias). */
+        Coefficients with(Var a2, Var term) {
+            return new Coefficients(a2, shared, add(biasLo, term), twoSided ? add(biasHi, term) : null, twoSided);
+        }
+
+        Coefficients expand(int groups) {
+            return new Coefficients(tape.repeatRows(a, groups), false, biasLo, biasHi, twoSided);
+        }
+    }
+
+    private Coefficients step(Node node, Coefficients co, int groups, Map<Integer, Lines> relus) {
+        int id = node.id();
+        Shape in = net.node(node.inputs().getFirst()).shape();
+        int rowsNow = co.a.shape()[0], m = co.shared ? rowsNow : rowsNow / groups;
+        int biasRows = co.shared ? 1 : groups;
+        return switch (node.layer()) {
+            case Layer.Dense d -> {
+                Var a2 = tape.reshape(tape.matmul(flat(co.a), weights.weight(id)), in.withBatch(rowsNow));
+                Var term = tape.reshape(tape.matmul(flat(co.a), tape.reshape(weights.bias(id), d.out(), 1)), biasRows, m);
+                yield co.with(a2, term);
+            }
+            case Layer.Conv2d c -> {
+                Shape outShape = node.shape();
+                Var perChannel = tape.sum(tape.reshape(co.a, rowsNow, outShape.dim(0), outShape.dim(1) * outShape.dim(2)), 2, false);
+                Var term = tape.reshape(tape.matmul(perChannel, tape.reshape(weights.bias(id), outShape.dim(0), 1)), biasRows, m);
+                Var a2 = tape.conv2dAdjoint(co.a, weights.weight(id), c.geometry(), in.dim(1), in.dim(2));
+                yield co.with(a2, term);
+            }
+            case Layer.Relu r -> {
+                Coefficients g = co.shared ? co.expand(groups) : co;
+                Lines lines = relus.get(id);
+                Var a = flat(g.a);
+                Var zeros = tape.constant(Tensor.zeros(lines.upperIntercept().shape()));
+                Var lowTerm = tape.reshape(tape.groupedBoxMin(a, zeros, lines.upperIntercept()), groups, m);
+                Var hiTerm = g.twoSided ? tape.reshape(tape.groupedBoxMin(a, lines.upperIntercept(), zeros), groups, m) : null;
+                Var a2 = tape.reshape(tape.groupedMulBySign(a, lines.lowerSlope(), lines.upperSlope(), false), node.shape().withBatch(a.shape()[0]));
+                yield new Coefficients(a2, false, add(g.biasLo, lowTerm), add(g.biasHi, hiTerm), g.twoSided);
+            }
+            case Layer.Flatten f -> co.with(tape.reshape(co.a, in.withBatch(rowsNow)), null);
+            case Layer.Reshape r -> co.with(tape.reshape(co.a, in.withBatch(rowsNow)), null);
+            case Layer.Input i -> co;
+            case Layer.LeakyRelu l -> throw unsupported(node);
+            case Layer.Sigmoid s -> throw unsupported(node);
+            case Layer.Tanh t -> throw unsupported(node);
+            case Layer.MaxPool2d mp -> throw unsupported(node);
+            case Layer.AvgPool2d a -> throw unsupported(node);
+            case Layer.Transpose t -> throw unsupported(node);
+            case Layer.Pad p -> throw unsupported(node);
+            case Layer.Add a -> throw unsupported(node);
+            case Layer.Affine a -> throw unsupported(node);
+        };
+    }
+
+    /** Whether every ReLU between start and stop is relaxed by parallel lines. */
+    private boolean symmetricUpTo(int start, int stop, Map<Integer, Lines> relus) {
+        for (int id = start; id > stop; id--) {
+            Lines l = relus.get(id);
+            if (net.node(id).layer() instanceof Layer.Relu && l != null && !l.symmetric()) return false;
+        }
+        return true;
+    }
+
+    /** a + b where either may be null (a missing constant term), broadcasting [1, m] over [B, m]. */
+    private Var add(Var a, Var b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        return tape.add(a, b);
+    }
+
+    private static int[] range(int from, int to) {
+        int[] r = new int[to - from];
+        for (int i = 0; i < r.length; i++) r[i] = from + i;
+        return r;
+    }
+}
