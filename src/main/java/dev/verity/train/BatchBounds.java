@@ -216,11 +216,7 @@ final class BatchBounds {
      * bound elsewhere). A sample is certified when every robust logit but y's is negative (elided form).
      */
     Var robustLogits(Method method, Box input, int[] labels, boolean elision) {
-        List<Box> ibp = intervals(input);
-        preActivations(method, input, ibp);
-        int out = net.output().id(), k = net.outputShape().numel(), b = labels.length;
-        int stop = method == Method.IBP ? (elision ? out - 1 : out) : 0;
-        Box stopBox = method == Method.IBP ? ibp.get(stop) : input;
+        int k = net.outputShape().numel(), b = labels.length;
         if (elision) {
             Tensor c = Tensor.zeros(b * k, k);
             for (int s = 0; s < b; s++)
@@ -229,15 +225,30 @@ final class BatchBounds {
                     c.data()[(s * k + j) * k + labels[s]] = 1;
                     c.data()[(s * k + j) * k + j] = -1;
                 }
-            Var lower = backSubstitute(out, tape.constant(c), false, null, false, stop, stopBox, linesCache)[0];
-            return tape.neg(lower);
+            return tape.neg(objective(method, input, c, false, false)[0]);
         }
         Tensor eye = Tensor.zeros(k, k);
         for (int j = 0; j < k; j++) eye.data()[j * k + j] = 1;
-        Var[] lu = backSubstitute(out, tape.constant(eye), true, null, true, stop, stopBox, linesCache);
+        Var[] lu = objective(method, input, eye, true, true);
         Tensor onehot = Tensor.zeros(b, k);
         for (int s = 0; s < b; s++) onehot.data()[s * k + labels[s]] = 1;
         return tape.add(lu[1], tape.mul(tape.sub(lu[0], lu[1]), tape.constant(onehot)));
+    }
+
+    /**
+     * Bounds of linear functions {@code c·y} of the output over each sample's box by {@code method}: {@code rows} holds
+     * m rows of K coefficients shared by all samples ({@code shared}) or m per sample, samples' rows together. Returns
+     * the lower bounds {@code [B, m]} and, with {@code upper}, the upper bounds. The output layer's weights are folded
+     * into the rows (for IBP: the rows are bounded over the interval of the last layer's input, as the bound engine does).
+     */
+    Var[] objective(Method method, Box input, Tensor rows, boolean shared, boolean upper) {
+        List<Box> ibp = intervals(input);
+        preActivations(method, input, ibp);
+        int out = net.output().id();
+        boolean denseOut = net.output().layer() instanceof Layer.Dense;
+        int stop = method == Method.IBP ? (denseOut ? out - 1 : out) : 0;
+        Box stopBox = method == Method.IBP ? ibp.get(stop) : input;
+        return backSubstitute(out, tape.constant(rows), shared, null, upper, stop, stopBox, linesCache);
     }
 
     // ---- Back-substitution ---------------------------------------------------------------------------------
