@@ -271,6 +271,12 @@ public final class Tape implements AdjointOps<Var> {
         }, a);
     }
 
+    /** Element-wise natural logarithm (of positive values). */
+    public Var log(Var x) {
+        Tensor xv = x.value();
+        return record(xv.map(Math::log), g -> x.accumulate(g.div(xv)), x);
+    }
+
     /** Element-wise |x|; the gradient is sign(x) (0 at 0). */
     public Var abs(Var x) {
         Tensor xv = x.value();

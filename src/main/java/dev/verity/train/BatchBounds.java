@@ -251,6 +251,78 @@ final class BatchBounds {
         return backSubstitute(out, tape.constant(rows), shared, null, upper, stop, stopBox, linesCache);
     }
 
+    // ---- Paper 001: the Lagrangian dual with predicted multipliers (predictor–verifier training) -----------
+
+    /**
+     * The multipliers' gates: for ReLU node {@code reluId} (whose input has clean value {@code pre} and interval
+     * bounds {@code box}, both {@code [B, n]}), the fraction g ∈ [0, 1] per sample and neuron with which the
+     * multiplier of the ReLU's output passes to its input.
+     */
+    interface Gates {
+        Var gate(int reluId, Var pre, Box box);
+    }
+
+    /**
+     * Paper 001's dual bound (eq. 5–8) of every margin violation {@code z_j − z_y}, per sample, with interval bounds
+     * for the intermediate layers: as robust logits {@code [B, K]} (0 at y), like {@link #robustLogits}. The
+     * multipliers are chosen layer by layer from the output: through an affine layer λ_k = Wᵀλ_{k+1}, which
+     * cancels the affine term (eq. 6), so only −bᵀλ_{k+1} remains; through a ReLU λ_k = g ⊙ λ_{k+1} with the
+     * verifier's gates g, and the ReLU term max over [l, u] of λ_k·x − λ_{k+1}·relu(x) is taken exactly per neuron
+     * (at l, u, or 0 when l < 0 < u: eq. 7's closed form for a piecewise-linear activation). The input term is the
+     * maximum of a linear function over the box. By weak duality every choice of g gives a valid bound (001: "any
+     * choice of λ provides a valid upper bound"), which is why a learned verifier may produce them; with g = 0 the
+     * bound is IBP's (001: IBP "is equivalent to setting λ to zero").
+     */
+    Var dualRobustLogits(Box input, int[] labels, Gates gates, List<Var> cleanValues) {
+        List<Box> ibp = intervals(input);
+        int out = net.output().id(), k = net.outputShape().numel(), b = labels.length;
+        Tensor c = Tensor.zeros(b * k, k);
+        for (int s = 0; s < b; s++)
+            for (int j = 0; j < k; j++) {
+                if (j == labels[s]) continue;
+                c.data()[(s * k + j) * k + j] = 1;
+                c.data()[(s * k + j) * k + labels[s]] = -1;
+            }
+        // mu = −λ: the coefficients of what is left to bound, as in back-substitution.
+        Coefficients co = new Coefficients(tape.constant(c), false, null, null, false);
+        for (int id = out; id > 0; id--) {
+            Node node = net.node(id);
+            if (!(node.layer() instanceof Layer.Relu)) {
+                co = step(node, co, b, Map.of());
+                continue;
+            }
+            int pre = node.inputs().getFirst(), n = node.shape().numel();
+            Box box = new Box(flat(ibp.get(pre).lo()), flat(ibp.get(pre).hi()));
+            Var g = gates.gate(id, flat(cleanValues.get(pre)), box);
+            Var mu = flat(co.a);
+            Var muIn = tape.groupedMulBySign(mu, g, g, false);
+            // Per neuron: max over x in {l, u, and 0 if l < 0 < u} of mu·relu(x) − muIn·x.
+            Var mu3 = tape.reshape(mu, b, k, n), muIn3 = tape.reshape(muIn, b, k, n);
+            Var l3 = tape.reshape(box.lo(), b, 1, n), u3 = tape.reshape(box.hi(), b, 1, n);
+            Var atL = tape.sub(tape.mul(mu3, tape.relu(l3)), tape.mul(muIn3, l3));
+            Var atU = tape.sub(tape.mul(mu3, tape.relu(u3)), tape.mul(muIn3, u3));
+            double[] lv = box.lo().value().data(), uv = box.hi().value().data(), zero = new double[lv.length];
+            for (int i = 0; i < lv.length; i++) zero[i] = lv[i] < 0 && uv[i] > 0 ? 0 : Double.NEGATIVE_INFINITY;
+            Var term = tape.max(tape.max(atL, atU), tape.constant(new Tensor(zero, b, 1, n)));
+            co = new Coefficients(tape.reshape(muIn, node.shape().withBatch(b * k)), false, add(co.biasLo, tape.sum(term, 2, false)), null, false);
+        }
+        // The input term: the maximum of mu·x over the box, minus… i.e. −(minimum of −mu·x): Σ mu⁺·u + mu⁻·l.
+        Var a = flat(co.a);
+        Var top = tape.reshape(tape.groupedBoxMin(a, flat(input.hi()), flat(input.lo())), b, k);
+        return add(top, co.biasLo);
+    }
+
+    /** The value of every node for the batch (the verifier reads the predictor's activations). */
+    List<Var> forwardAll(Var x) {
+        List<Var> values = new ArrayList<>();
+        Var v = x;
+        for (Node node : net.nodes()) {
+            v = apply(node, v);
+            values.add(v);
+        }
+        return values;
+    }
+
     // ---- Back-substitution ---------------------------------------------------------------------------------
 
     /**

@@ -25,7 +25,13 @@ public enum TrainMethod {
     /** The CROWN-IBP defense: β·CROWN-IBP + (1 − β)·IBP bounds, β from 1 to 0 over the ramp-up; certified by IBP. */
     CROWN_IBP("crown-ibp", Method.CROWN_IBP, Method.IBP),
     /** The pure CROWN-IBP relaxation (003's "CROWN-IBP (R)", β: 1 → 1). */
-    CROWN_IBP_R("crown-ibp-r", Method.CROWN_IBP, Method.CROWN_IBP);
+    CROWN_IBP_R("crown-ibp-r", Method.CROWN_IBP, Method.CROWN_IBP),
+    /**
+     * Paper 001's predictor–verifier training (Sec. 5, eq. 10): the Lagrangian dual bound with multipliers predicted
+     * by a verifier network trained jointly ({@link Verifier}). Validated with that dual bound; the exported predictor
+     * is certified by any preset (CROWN by default).
+     */
+    PVT("pvt", null, Method.CROWN);
 
     private final String cliName;
     private final Method bounds;
@@ -45,7 +51,8 @@ public enum TrainMethod {
     /** The preset that certifies the trained network (validation during training; the default for reports). */
     public Method certifier() { return certifier; }
 
-    public boolean certified() { return bounds != null; }
+    /** Whether the loss has a certified part (a relaxation's bound or PVT's dual bound). */
+    public boolean certified() { return bounds != null || this == PVT; }
 
     public static TrainMethod parse(String name) {
         for (TrainMethod m : values()) if (m.cliName.equalsIgnoreCase(name.trim())) return m;

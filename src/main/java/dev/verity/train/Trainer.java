@@ -33,6 +33,8 @@ public final class Trainer {
     private final Model model;
     private final Dataset train, validation;
     private final List<Adam> optimisers = new ArrayList<>();
+    /** PVT's verifier network (null for every other method). */
+    private final Verifier verifier;
     private final List<EpochRecord> log = new ArrayList<>();
     private int epoch, step;
     private double seconds;
@@ -46,10 +48,22 @@ public final class Trainer {
         int classes = 0;
         for (int y : train.labels()) classes = Math.max(classes, y + 1);
         this.model = new Model(Architecture.parse(config.arch()).build(train.sampleShape(), classes, config.seed()));
-        for (Tensor p : model.parameters()) optimisers.add(new Adam(p.size(), config.schedule().learningRate()));
+        this.verifier = config.method() == TrainMethod.PVT ? new Verifier(model.network()) : null;
+        for (Tensor p : allParameters()) optimisers.add(new Adam(p.size(), config.schedule().learningRate()));
+    }
+
+    /** The predictor's parameters, then (PVT) the verifier's: what the optimisers and checkpoints cover. */
+    private List<Tensor> allParameters() {
+        if (verifier == null) return model.parameters();
+        List<Tensor> all = new ArrayList<>(model.parameters());
+        all.addAll(verifier.parameters());
+        return all;
     }
 
     public Model model() { return model; }
+
+    /** PVT's verifier network, or null. */
+    Verifier verifier() { return verifier; }
 
     public TrainConfig config() { return config; }
 
@@ -64,14 +78,20 @@ public final class Trainer {
 
     Checkpoint checkpoint() {
         return new Checkpoint(config.describe(), epoch, step, seconds, partial.clone(),
-                model.parameters().stream().map(Tensor::copy).toList(), optimisers.stream().map(Adam::state).toList(), List.copyOf(log));
+                allParameters().stream().map(Tensor::copy).toList(), optimisers.stream().map(Adam::state).toList(), List.copyOf(log));
     }
 
     /** Continues where {@code c} stopped; it must come from a run with the same configuration. */
     void restore(Checkpoint c) {
         if (!c.config().equals(config.describe()))
             throw new dev.verity.InvalidInputException("the checkpoint is from another run (" + c.config() + "); this run is " + config.describe());
-        model.load(c.parameters());
+        List<Tensor> params = allParameters();
+        if (c.parameters().size() != params.size()) throw new dev.verity.InvalidInputException("the checkpoint holds another network");
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i), v = c.parameters().get(i);
+            if (!p.sameShape(v)) throw new dev.verity.InvalidInputException("the checkpoint holds another network");
+            System.arraycopy(v.data(), 0, p.data(), 0, p.size());
+        }
         for (int i = 0; i < optimisers.size(); i++) optimisers.get(i).restore(c.optimiser().get(i));
         log.clear();
         log.addAll(c.log());
@@ -103,13 +123,13 @@ public final class Trainer {
                 step++;
                 listener.step(epoch, step, steps, partial[0] / partial[6], config.schedule().eps(epoch, step - 1, steps));
             }
-            double[] val = evaluate(validation, config.epsTest(), config.method().certifier());
+            double[] val = evaluate(validation, config.epsTest(), validationCertifier());
             seconds += (System.nanoTime() - epochStart) / 1e9;
             Schedule s = config.schedule();
             EpochRecord r = new EpochRecord(epoch + 1, partial[0] / partial[6], partial[1] / partial[6],
                     partial[3] > 0 ? partial[2] / partial[3] : Double.NaN, s.eps(epoch, steps - 1, steps), s.kappa(epoch, steps - 1, steps),
                     config.method() == TrainMethod.CROWN_IBP ? s.beta(epoch, steps - 1, steps) : Double.NaN, s.learningRate(epoch),
-                    partial[4] / partial[5], val[0], val[1], config.method().certifier().cliName(), validation.size(), seconds);
+                    partial[4] / partial[5], val[0], val[1], validationCertifier() == null ? "pvt-dual" : validationCertifier().cliName(), validation.size(), seconds);
             log.add(r);
             epoch++;
             step = 0;
@@ -139,17 +159,20 @@ public final class Trainer {
         double eps = s.eps(epoch, step, steps), kappa = s.kappa(epoch, step, steps);
         Tape tape = new Tape();
         Model.Weights w = model.bind(tape, true);
+        List<Var> vars = new ArrayList<>(w.vars());
+        if (verifier != null) vars.addAll(verifier.bind(tape, true));
         BatchBounds bb = new BatchBounds(model, tape, w);
-        Var logits = bb.forward(tape.constant(x));
+        List<Var> values = bb.forwardAll(tape.constant(x));
+        Var logits = values.getLast();
         Var clean = tape.crossEntropy(logits, labels), loss = clean;
-        Var robust = robustLoss(tape, bb, x, labels, eps, kappa, s.beta(epoch, step, steps));
+        Var robust = robustLoss(tape, bb, x, labels, eps, kappa, s.beta(epoch, step, steps), values);
         if (robust != null) loss = tape.add(tape.scale(clean, kappa), tape.scale(robust, 1 - kappa));
         tape.backward(loss);
         double lr = s.learningRate(epoch);
         for (int i = 0; i < optimisers.size(); i++) {
-            Tensor p = model.parameters().get(i);
-            double[] g = w.vars().get(i).grad().data();
-            if (config.l1() > 0 && model.isWeight(i)) {
+            Tensor p = allParameters().get(i);
+            double[] g = vars.get(i).requiresGrad() ? vars.get(i).grad().data() : new double[p.size()];
+            if (config.l1() > 0 && i < model.parameters().size() && model.isWeight(i)) {
                 g = g.clone();
                 double[] pd = p.data();
                 for (int k = 0; k < g.length; k++) g[k] += config.l1() * Math.signum(pd[k]);
@@ -174,7 +197,7 @@ public final class Trainer {
     }
 
     /** The adversarial or certified part of the loss, or null when the schedule does not ask for it yet. */
-    private Var robustLoss(Tape tape, BatchBounds bb, Tensor x, int[] labels, double eps, double kappa, double beta) {
+    private Var robustLoss(Tape tape, BatchBounds bb, Tensor x, int[] labels, double eps, double kappa, double beta, List<Var> values) {
         if (!(eps > 0) || !(kappa < 1)) return null;
         return switch (config.method()) {
             case STANDARD -> null;
@@ -185,6 +208,7 @@ public final class Trainer {
             }
             case BOX, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP_R ->
                     tape.crossEntropy(bb.robustLogits(config.method().bounds(), box(tape, x, eps), labels, config.elision()), labels);
+            case PVT -> tape.crossEntropy(bb.dualRobustLogits(box(tape, x, eps), labels, verifier, values), labels);
             case CROWN_IBP -> {
                 // Zhang et al.'s mixture of the two bounds, β·CROWN-IBP + (1 − β)·IBP (003 App. G: "gradually shift from
                 // CROWN-IBP (R) to IBP loss").
@@ -204,9 +228,14 @@ public final class Trainer {
         return new BatchBounds.Box(tape.constant(x.map(v -> Math.max(0, v - eps))), tape.constant(x.map(v -> Math.min(1, v + eps))));
     }
 
+    /** What validates each epoch: the method's certifier, or (null) PVT's own dual bound with the current verifier. */
+    private Method validationCertifier() {
+        return config.method() == TrainMethod.PVT ? null : config.method().certifier();
+    }
+
     /**
      * Clean accuracy and certified accuracy (every margin z_y − z_j provably positive over the ε-ball clipped to
-     * [0, 1], by {@code certifier} with elision) on {@code data}, in minibatches.
+     * [0, 1], by {@code certifier} with elision; null: PVT's dual bound with its verifier) on {@code data}, in minibatches.
      */
     public double[] evaluate(Dataset data, double eps, Method certifier) {
         if (data.size() == 0) return new double[] {Double.NaN, Double.NaN};
@@ -218,8 +247,15 @@ public final class Trainer {
             int[] y = batchLabels(data, idx);
             Tape tape = new Tape();
             BatchBounds bb = new BatchBounds(model, tape, model.bind(tape, false));
-            int[] pred = bb.forward(tape.constant(x)).value().argmax(1);
-            Tensor robust = bb.robustLogits(certifier, box(tape, x, eps), y, true).value();
+            List<Var> values = bb.forwardAll(tape.constant(x));
+            int[] pred = values.getLast().value().argmax(1);
+            Tensor robust;
+            if (certifier == null) {
+                verifier.bind(tape, false);
+                robust = bb.dualRobustLogits(box(tape, x, eps), y, verifier, values).value();
+            } else {
+                robust = bb.robustLogits(certifier, box(tape, x, eps), y, true).value();
+            }
             int k = robust.dim(1);
             for (int i = 0; i < idx.length; i++) {
                 if (pred[i] == y[i]) correct++;

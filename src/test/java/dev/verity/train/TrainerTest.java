@@ -51,6 +51,11 @@ class TrainerTest {
         Tape tape = new Tape();
         BatchBounds bb = new BatchBounds(t.model(), tape, t.model().bind(tape, false));
         TrainMethod m = t.config().method();
+        if (m == TrainMethod.PVT) {
+            t.verifier().bind(tape, false);
+            List<dev.verity.tensor.Var> values = bb.forwardAll(tape.constant(x));
+            return tape.crossEntropy(bb.dualRobustLogits(Trainer.box(tape, x, eps), y, t.verifier(), values), y).item();
+        }
         if (m.certified()) return tape.crossEntropy(bb.robustLogits(m.bounds(), Trainer.box(tape, x, eps), y, true), y).item();
         if (m == TrainMethod.PGD) {
             Tensor adv = AdversarialBatch.attack(t.model(), x, y, eps, 20, new SplittableRandom(1));
