@@ -71,6 +71,23 @@ final class BenchCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin MilpOptionsMixin milpOptions = new MilpOptionsMixin();
 
+    @Option(names = "--train", description = "Seconds per training epoch (60,000 samples) per --train-methods and --arch, at full "
+            + "certified cost, on --data's training split (after warm-up steps).")
+    boolean train;
+
+    @Option(names = "--arch", split = ",", paramLabel = "A", description = "--train: architectures (default fc,conv).")
+    List<String> archs;
+
+    @Option(names = "--train-methods", split = ",", paramLabel = "M",
+            description = "--train: training methods (default standard,pgd,box,crown-ibp,hbox,deepz,crown,pvt).")
+    List<String> trainMethods;
+
+    @Option(names = "--samples", defaultValue = "2000", paramLabel = "N", description = "--train: samples timed per method (default ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--train-warmup", defaultValue = "30", paramLabel = "S", description = "--train: untimed steps first, per method (default ${DEFAULT-VALUE}).")
+    int trainWarmup;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() {
@@ -78,6 +95,16 @@ final class BenchCommand implements Callable<Integer> {
             if (model == null || data == null || eps == null) throw new InvalidInputException("--milp-ablation needs --model, --data and --eps");
             if (!(eps > 0) || limit < 1 || !(timeout > 0)) throw new InvalidInputException("--eps and --timeout must be > 0, --limit >= 1");
             milpAblation(spec.commandLine().getOut());
+            return Main.EXIT_OK;
+        }
+        if (train) {
+            if (data == null) throw new InvalidInputException("--train needs --data (an IDX directory with a training split)");
+            if (samples < 100) throw new InvalidInputException("--samples must be >= 100");
+            var ds = dev.verity.data.IdxReader.readSplit(data, "train", samples);
+            List<dev.verity.train.TrainMethod> ms = (trainMethods == null ? List.of("standard", "pgd", "box", "crown-ibp", "hbox", "deepz", "crown", "pvt")
+                    : trainMethods).stream().map(dev.verity.train.TrainMethod::parse).toList();
+            dev.verity.train.TrainBench.run(ds, archs == null ? List.of("fc", "conv") : archs, ms, eps == null ? 0.1 : eps, samples, trainWarmup,
+                    60_000, spec.commandLine().getOut());
             return Main.EXIT_OK;
         }
         if (warmup < 0 || (reps != null && reps < 1)) throw new InvalidInputException("--reps must be >= 1 and --warmup >= 0");

@@ -2,6 +2,7 @@ package dev.verity.cli;
 
 import dev.verity.InvalidInputException;
 import dev.verity.attack.PgdOptions;
+import dev.verity.bounds.BoundOptions;
 import dev.verity.data.Dataset;
 import dev.verity.data.Datasets;
 import dev.verity.eval.EvalMethod;
@@ -11,6 +12,10 @@ import dev.verity.eval.Indices;
 import dev.verity.eval.Normalization;
 import dev.verity.eval.OutputFolder;
 import dev.verity.eval.Plots;
+import dev.verity.eval.RadiusEvaluation;
+import dev.verity.eval.RadiusReports;
+import dev.verity.eval.RadiusSettings;
+import dev.verity.eval.RadiusSummary;
 import dev.verity.eval.Reports;
 import dev.verity.eval.ResultLine;
 import dev.verity.eval.ResultsFile;
@@ -28,6 +33,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +54,8 @@ import java.util.stream.Collectors;
                 "Writes into --out: results.jsonl (every per-image result, appended as it is known), table.md and table.csv (per ε: "
                         + "test error, lower and upper bounds, mean and median time per image), cr-curve.csv, summary.json, and the "
                         + "plots cr-curve.png (certified accuracy vs ε, CR-AUC) and time.png. The table is also printed.",
+                "With --radius: every image's radius per method by bisection on ε (radii.csv), the CR curves as real step curves "
+                        + "(cr-curve-exact.csv, cr-curve-exact.png) and their exact CR-AUC (paper 003 App. B), also in table.md and summary.json.",
                 "Ctrl-C keeps every finished result; --resume continues from them without computing anything twice.",
                 "Exit status: 0 done, 2 bad input, 1 internal error."})
 final class EvalCommand implements Callable<Integer> {
@@ -59,9 +67,26 @@ final class EvalCommand implements Callable<Integer> {
                     + "or an ERAN CSV file (label,p0,p1,... with pixels 0..255). Pixels are scaled to [0, 1].")
     Path data;
 
-    @Option(names = "--eps", required = true, split = ",", paramLabel = "E",
-            description = "L∞ radii in pixel units ([0, 1] scale), comma-separated, each > 0 (e.g. 0.01,0.03,0.05).")
+    @Option(names = "--eps", split = ",", paramLabel = "E",
+            description = "L∞ radii in pixel units ([0, 1] scale), comma-separated, each > 0 (e.g. 0.01,0.03,0.05). Required unless --radius is given.")
     List<String> eps;
+
+    @Option(names = "--radius",
+            description = {"Also find every image's radius for every method by bisection on ε over [0, --eps-max]: the largest ε a bound "
+                    + "method certifies (the same certificate as per ε), the smallest ε at which pgd finds a confirmed counterexample "
+                    + "(milp: none, see `verity distortion`). Writes radii.csv, cr-curve-exact.csv and cr-curve-exact.png: the CR curves "
+                    + "as real step curves and their exact CR-AUC (paper 003 App. B). With --radius, --eps may be left out."})
+    boolean radius;
+
+    @Option(names = "--eps-max", paramLabel = "E", defaultValue = "0.07",
+            description = "With --radius: the top of the search and the end of the CR curve and of CR-AUC's integral (default ${DEFAULT-VALUE}, "
+                    + "paper 003's range for normally trained networks; use more for robustly trained ones).")
+    double epsMax;
+
+    @Option(names = "--radius-tolerance", paramLabel = "T", defaultValue = "1e-4",
+            description = "With --radius: bisection stops when the bracket is narrower than T (default ${DEFAULT-VALUE}); each radius is at most "
+                    + "T below the method's largest certified ε.")
+    double radiusTolerance;
 
     @Option(names = "--limit", paramLabel = "N", description = "Evaluate the first N images (default: all).")
     Integer limit;
@@ -122,6 +147,10 @@ final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
         // Every flag is checked before anything is loaded or computed.
+        if (eps == null && !radius) throw new InvalidInputException("--eps is required (the radii to evaluate), unless --radius is given");
+        var parsed = spec.commandLine().getParseResult();
+        if (!radius && (parsed.hasMatchedOption("--eps-max") || parsed.hasMatchedOption("--radius-tolerance")))
+            throw new InvalidInputException("--eps-max and --radius-tolerance set the radius search: add --radius");
         if (limit != null && indices != null) throw new InvalidInputException("--limit and --indices cannot be used together: pick one");
         if (limit != null && limit < 1) throw new InvalidInputException("--limit must be at least 1, got " + limit);
         if (!(timeoutPerImage > 0) || Double.isInfinite(timeoutPerImage))
@@ -129,8 +158,15 @@ final class EvalCommand implements Callable<Integer> {
         if (pgdRestarts < 1 || pgdSteps < 1) throw new InvalidInputException("--pgd-restarts and --pgd-steps must be >= 1");
         int workers = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
         PgdOptions pgd = PgdOptions.defaults().withRestarts(pgdRestarts).withSteps(pgdSteps).withBatchSize(Math.min(pgdRestarts, 100));
-        EvalSettings settings = new EvalSettings(EvalSettings.parseEps(eps), EvalMethod.parseAll(methods),
-                Duration.ofNanos((long) Math.min(timeoutPerImage * 1e9, (double) Long.MAX_VALUE)), pgd, engineOptions.toOptions(), skipRefuted, workers);
+        List<EvalMethod> parsedMethods = EvalMethod.parseAll(methods);
+        Duration budget = Duration.ofNanos((long) Math.min(timeoutPerImage * 1e9, (double) Long.MAX_VALUE));
+        BoundOptions bounds = engineOptions.toOptions();
+        EvalSettings settings = eps == null ? null : new EvalSettings(EvalSettings.parseEps(eps), parsedMethods, budget, pgd, bounds, skipRefuted, workers);
+        RadiusSettings radiusSettings = radius ? new RadiusSettings(parsedMethods, epsMax, radiusTolerance, budget, pgd, bounds, workers) : null;
+        if (radiusSettings != null && radiusSettings.searched().isEmpty())
+            throw new InvalidInputException("--radius needs a bound method or pgd in --methods (milp's radius is the minimum distortion: `verity distortion`)");
+        if (radiusSettings != null && radiusSettings.searched().size() < parsedMethods.size())
+            stderr.println("verity: note: --radius searches no radius for milp (its radius is the minimum distortion: `verity distortion`)");
         Normalization norm = new Normalization(scale, mean.stream().mapToDouble(Double::doubleValue).toArray(),
                 std.stream().mapToDouble(Double::doubleValue).toArray());
         int[] selected = indices != null ? Indices.parse(indices) : null;
@@ -139,14 +175,16 @@ final class EvalCommand implements Callable<Integer> {
         Dataset ds = Datasets.open(data, selected != null ? Indices.needed(selected) : limit != null ? limit : Integer.MAX_VALUE);
         if (selected == null) selected = Indices.first(ds.size());
         Network net = norm.prependTo(raw, ds.sampleShape());
-        Evaluation evaluation = new Evaluation(net, ds, selected, settings);
+        Evaluation evaluation = settings == null ? null : new Evaluation(net, ds, selected, settings);
+        RadiusEvaluation radii = radiusSettings == null ? null : new RadiusEvaluation(net, ds, selected, radiusSettings);
 
         OutputFolder folder = new OutputFolder(out != null ? out : Path.of("eval-" + stem(model)));
         Map<String, String> identity = new LinkedHashMap<>();
         identity.put("model_sha256", sha256(model));
         identity.put("data", ds.name());
         identity.put("normalization", norm.toString());
-        identity.putAll(settings.resultSettings());
+        // The same keys with or without an ε list, so a folder can go on with --radius, --eps or both.
+        identity.putAll(EvalSettings.resultSettings(budget, pgd, bounds, skipRefuted));
         List<ResultLine> existing = folder.prepare(resume, identity);
         if (resume && !existing.isEmpty())
             stderr.printf("resuming: %d results in %s%n", existing.size(), folder.results());
@@ -156,52 +194,105 @@ final class EvalCommand implements Callable<Integer> {
             stderr.flush();
         });
         Runtime.getRuntime().addShutdownHook(onInterrupt);
-        long t0 = System.nanoTime();
-        int computed;
-        Progress[] bar = {null}; // made on the first report, when the number of (image, ε) pairs to compute is known
+        int computed = 0, computedRadii = 0;
+        double wall = 0, wallRadii = 0;
         try (ResultsFile file = ResultsFile.openForAppend(folder.results())) {
-            computed = evaluation.run(existing, file, (done, total) -> {
-                if (bar[0] == null) bar[0] = new Progress("eval (image, ε)", total);
-                bar[0].update(done);
-            });
+            if (evaluation != null) {
+                long t0 = System.nanoTime();
+                try (Bar bar = new Bar("eval (image, ε)")) {
+                    computed = evaluation.run(existing, file, bar::update);
+                }
+                wall = (System.nanoTime() - t0) / 1e9;
+            }
+            if (radii != null) {
+                long t0 = System.nanoTime();
+                try (Bar bar = new Bar("radius (image, method)")) {
+                    // Read again: the clean predictions the ε phase just appended are not computed twice.
+                    computedRadii = radii.run(ResultsFile.read(folder.results()), file, bar::update);
+                }
+                wallRadii = (System.nanoTime() - t0) / 1e9;
+            }
         } finally {
-            if (bar[0] != null) bar[0].close();
             try {
                 Runtime.getRuntime().removeShutdownHook(onInterrupt);
             } catch (IllegalStateException e) {
                 // the JVM is already shutting down: the hook runs
             }
         }
-        double wall = (System.nanoTime() - t0) / 1e9;
 
-        Summary summary = Summary.of(selected, settings.eps(), settings.methods(), ResultsFile.read(folder.results()));
+        List<ResultLine> lines = ResultsFile.read(folder.results());
+        Summary summary = settings == null ? null : Summary.of(selected, settings.eps(), settings.methods(), lines);
+        RadiusSummary radiusSummary = radiusSettings == null ? null
+                : RadiusSummary.of(selected, parsedMethods, radiusSettings.epsMax(), radiusSettings.tolerance(), lines);
         Map<String, String> about = new LinkedHashMap<>();
         about.put("model", model.getFileName().toString());
         about.put("data", data.toString() + " (" + ds.name() + ")");
         if (!norm.isIdentity()) about.put("normalization", norm.toString());
-        about.put("eps", settings.eps().stream().map(String::valueOf).collect(Collectors.joining(", ")));
-        about.put("methods", settings.methods().stream().map(EvalMethod::name).collect(Collectors.joining(", ")));
-        about.put("timeout per image and method", String.format(Locale.ROOT, "%s s", timeoutPerImage));
+        if (settings != null) about.put("eps", settings.eps().stream().map(String::valueOf).collect(Collectors.joining(", ")));
+        if (radiusSettings != null)
+            about.put("radius search", String.format(Locale.ROOT, "bisection on ε over [0, %s] to within %s", epsMax, radiusTolerance));
+        about.put("methods", parsedMethods.stream().map(EvalMethod::name).collect(Collectors.joining(", ")));
+        about.put("timeout per image and method", String.format(Locale.ROOT, "%s s", timeoutPerImage) + (radius ? " (radius: per check)" : ""));
         about.put("jobs", Integer.toString(workers));
-        Reports.write(folder.dir(), summary, about);
-        String plots = "cr-curve.png, time.png";
+        Reports.write(folder.dir(), summary, radiusSummary, about);
+        List<String> plots = new ArrayList<>();
         try {
-            Plots.write(folder.dir(), summary);
+            if (summary != null) {
+                Plots.write(folder.dir(), summary);
+                plots.add("cr-curve.png, time.png");
+            }
+            if (radiusSummary != null) {
+                Plots.writeExact(folder.dir(), radiusSummary);
+                plots.add("cr-curve-exact.png");
+            }
         } catch (RuntimeException | LinkageError e) {
             // A machine without fonts or AWT libraries still gets every table; the figures are a convenience.
-            plots = "no plots (" + e + ")";
+            plots = List.of("no plots (" + e + ")");
             stderr.println("verity: warning: could not draw the plots: " + e);
         }
 
-        stdout.print(Reports.mainTable(summary));
-        stdout.println();
-        summary.crAuc().forEach((m, a) -> stdout.printf(Locale.ROOT, "CR-AUC %-14s %.4f%n", m, a));
-        if (summary.errors() > 0) stdout.printf("errors: %d results are errors (see the detail field in results.jsonl)%n", summary.errors());
-        if (summary.missing() > 0) stdout.printf("missing: %d results are missing%n", summary.missing());
-        stdout.printf(Locale.ROOT, "computed %d (image, ε) pairs in %.1f s; wrote %s: results.jsonl, table.md, table.csv, cr-curve.csv, summary.json, %s%n",
-                computed, wall, folder.dir(), plots);
+        if (summary != null) {
+            stdout.print(Reports.mainTable(summary));
+            stdout.println();
+            summary.crAuc().forEach((m, a) -> stdout.printf(Locale.ROOT, "CR-AUC %-14s %.4f%n", m, a));
+            if (summary.errors() > 0) stdout.printf("errors: %d results are errors (see the detail field in results.jsonl)%n", summary.errors());
+            if (summary.missing() > 0) stdout.printf("missing: %d results are missing%n", summary.missing());
+        }
+        if (radiusSummary != null) {
+            if (summary != null) stdout.println();
+            stdout.printf(Locale.ROOT, "Certified radii by bisection on ε over [0, %s] (tolerance %s); CR-AUC in percent × ε (paper 003 App. B):%n",
+                    epsMax, radiusTolerance);
+            stdout.print(RadiusReports.table(radiusSummary));
+            if (radiusSummary.errors() > 0) stdout.printf("errors: %d radii are errors (see the error field in results.jsonl)%n", radiusSummary.errors());
+            if (radiusSummary.missing() > 0) stdout.printf("missing: %d radii are missing%n", radiusSummary.missing());
+        }
+        List<String> files = new ArrayList<>(List.of("results.jsonl", "table.md"));
+        if (summary != null) files.addAll(List.of("table.csv", "cr-curve.csv"));
+        if (radiusSummary != null) files.addAll(List.of("radii.csv", "cr-curve-exact.csv"));
+        files.add("summary.json");
+        files.addAll(plots);
+        if (evaluation != null) stdout.printf(Locale.ROOT, "computed %d (image, ε) pairs in %.1f s; ", computed, wall);
+        if (radii != null) stdout.printf(Locale.ROOT, "computed %d (image, method) radii in %.1f s; ", computedRadii, wallRadii);
+        stdout.printf("wrote %s: %s%n", folder.dir(), String.join(", ", files));
         stdout.flush();
         return Main.EXIT_OK;
+    }
+
+    /** A progress line made on the first report, when the number of units to compute is known. */
+    private static final class Bar implements AutoCloseable {
+        private final String label;
+        private Progress progress;
+
+        Bar(String label) { this.label = label; }
+
+        void update(long done, long total) {
+            if (progress == null) progress = new Progress(label, total);
+            progress.update(done);
+        }
+
+        @Override public void close() {
+            if (progress != null) progress.close();
+        }
     }
 
     private static String stem(Path p) {

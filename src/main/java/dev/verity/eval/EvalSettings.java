@@ -67,6 +67,14 @@ public record EvalSettings(List<Double> eps, List<EvalMethod> methods, Duration 
      * a resumed run must agree with the run it continues on all of them, or its table would mix two experiments.
      */
     public Map<String, String> resultSettings() {
+        return resultSettings(budget, pgd, bounds, skipRefuted);
+    }
+
+    /**
+     * {@link #resultSettings()} from its parts, for a run without an ε list ({@code verity eval --radius} alone): the same
+     * keys, so such a folder can later be resumed with an ε list and the other way round.
+     */
+    public static Map<String, String> resultSettings(Duration budget, PgdOptions pgd, BoundOptions bounds, boolean skipRefuted) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("timeout_per_image_s", String.format(Locale.ROOT, "%s", budget.toNanos() / 1e9));
         m.put("pgd", "restarts=" + pgd.restarts() + " steps=" + pgd.steps() + " step_fraction=" + pgd.stepFraction() + " schedule="

@@ -57,19 +57,29 @@ public final class Evaluation {
         this.data = data;
         this.indices = indices.clone();
         this.settings = settings;
+        checkImages(net, data, this.indices);
+        this.engine = new BoundEngine(net, settings.bounds());
+        checkMethods(engine, settings.methods());
+    }
+
+    /** The images fit the network, every index is in the dataset and every label is a class of the network. */
+    static void checkImages(Network net, Dataset data, int[] indices) {
         int features = net.inputShape().numel(), classes = net.outputShape().numel();
         if (data.sampleShape().numel() != features)
             throw new InvalidInputException("dataset " + data.name() + " has images of shape " + data.sampleShape() + " (" + data.sampleShape().numel()
                     + " values); the model's input " + net.inputShape() + " needs " + features);
-        for (int i : this.indices) {
+        for (int i : indices) {
             if (i < 0 || i >= data.size())
                 throw new InvalidInputException("image index " + i + " is out of range: dataset " + data.name() + " has " + data.size() + " images (0.."
                         + (data.size() - 1) + ")");
             if (data.label(i) < 0 || data.label(i) >= classes)
                 throw new InvalidInputException("image " + i + " has label " + data.label(i) + ", but the model has " + classes + " outputs");
         }
-        this.engine = new BoundEngine(net, settings.bounds());
-        for (EvalMethod m : settings.methods()) {
+    }
+
+    /** Every bound preset among {@code methods} applies to the engine's network. */
+    static void checkMethods(BoundEngine engine, List<EvalMethod> methods) {
+        for (EvalMethod m : methods) {
             if (m instanceof EvalMethod.Bound b && !engine.supports(b.preset()))
                 throw new InvalidInputException("method " + m.name() + " does not apply to this network (see docs/methods.md)");
         }
@@ -91,10 +101,11 @@ public final class Evaluation {
             switch (line) {
                 case ResultLine.Clean c -> clean.put(c.image(), c);
                 case ResultLine.Outcome o -> done.add(o.key());
+                case ResultLine.Radius r -> { } // radii are RadiusEvaluation's
             }
         }
-        checkSameData(clean);
-        for (ResultLine.Clean c : predict(clean)) {
+        checkSameData(data, indices, clean);
+        for (ResultLine.Clean c : predict(net, data, indices, clean)) {
             out.append(c);
             clean.put(c.image(), c);
         }
@@ -139,8 +150,11 @@ public final class Evaluation {
         return total;
     }
 
-    /** The clean predictions (batched double forward passes) of the selected images that {@code known} lacks. */
-    private List<ResultLine.Clean> predict(Map<Integer, ResultLine.Clean> known) {
+    /**
+     * The clean predictions (batched double forward passes) of the selected images that {@code known} lacks (shared with
+     * {@link RadiusEvaluation}, so both phases of {@code verity eval --radius} agree on which images are misclassified).
+     */
+    static List<ResultLine.Clean> predict(Network net, Dataset data, int[] indices, Map<Integer, ResultLine.Clean> known) {
         int[] missing = Arrays.stream(distinct(indices)).filter(i -> !known.containsKey(i)).toArray();
         int features = net.inputShape().numel(), classes = net.outputShape().numel();
         List<ResultLine.Clean> out = new ArrayList<>();
@@ -159,7 +173,7 @@ public final class Evaluation {
     }
 
     /** A results file whose labels differ from the dataset's was made with other data: refuse to mix the two. */
-    private void checkSameData(Map<Integer, ResultLine.Clean> clean) {
+    static void checkSameData(Dataset data, int[] indices, Map<Integer, ResultLine.Clean> clean) {
         for (int i : indices) {
             ResultLine.Clean c = clean.get(i);
             if (c != null && c.label() != data.label(i))
@@ -168,9 +182,9 @@ public final class Evaluation {
         }
     }
 
-    private static int[] distinct(int[] a) { return Arrays.stream(a).distinct().toArray(); }
+    static int[] distinct(int[] a) { return Arrays.stream(a).distinct().toArray(); }
 
-    private static void join(Future<?> f) {
+    static void join(Future<?> f) {
         try {
             f.get();
         } catch (InterruptedException e) {

@@ -24,13 +24,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoublePredicate;
 
 /**
  * The minimum adversarial L∞ distortion of one input (paper 000 Sec. 6.2 and Table 2; paper 004): the smallest ε
  * such that some x' with ‖x' − x‖∞ <= ε (inside the data domain) is classified other than the label.
  * <ul>
  *   <li>certified lower bounds: the largest ε an incomplete method verifies, by bisection (000 Fig. 3 — a method
- *       that verifies ε verifies every smaller ε, since the boxes are nested and every method is monotone in the box);</li>
+ *       that verifies ε verifies every smaller ε when its bounds shrink with the box, since the boxes are nested: a
+ *       theorem for ibp, hbox, crown-0, lp-all, parallelogram, observed but not proven for the presets with adaptive
+ *       slopes, see {@link RadiusEvaluation}; the result is a verified ε in every case);</li>
  *   <li>an upper bound: the smallest ε at which PGD finds a counterexample the forward passes confirm, by bisection;</li>
  *   <li>the exact value: per other class j a MILP with ε as a variable (004), min ε subject to
  *       {@code x0 − ε <= x' <= x0 + ε}, x' in the domain, {@code y_j(x') >= y_label(x')}, over the box of radius
@@ -74,32 +77,54 @@ public final class MinimumDistortion {
 
     /** The largest ε in [0, hi] that {@code method} certifies (bisection; 0 if it certifies nothing above 0). */
     public double certifiedLower(double[] x, int label, Method method, double hi) {
+        return largestCertified(eps -> verifies(x, label, method, eps), hi, tolerance);
+    }
+
+    /**
+     * The bisection behind {@link #certifiedLower}, for any certificate {@code certifies(ε)}: the largest ε in [0, hi]
+     * it accepts, to within {@code tolerance}. The result is always 0 or an ε that {@code certifies} accepted, so it is a
+     * certified radius whatever happens; it is the <em>largest</em> one when acceptance is monotone (accepting ε implies
+     * accepting every smaller ε), which nested boxes give for a method whose bounds shrink with the box (see
+     * {@code RadiusEvaluation} for which presets that is a theorem for). It evaluates the certificate at most
+     * {@code 1 + ceil(log2(hi / tolerance))} times, at {@code hi} first.
+     */
+    public static double largestCertified(DoublePredicate certifies, double hi, double tolerance) {
         double lo = 0;
-        if (verifies(x, label, method, hi)) return hi;
+        if (certifies.test(hi)) return hi;
         while (hi - lo > tolerance) {
             double mid = 0.5 * (lo + hi);
-            if (verifies(x, label, method, mid)) lo = mid; else hi = mid;
+            if (certifies.test(mid)) lo = mid; else hi = mid;
         }
         return lo;
     }
 
-    private boolean verifies(double[] x, int label, Method method, double eps) {
+    /** Whether {@code method}'s certificate holds on the L∞ ball of radius {@code eps} around x (clipped to the domain). */
+    public boolean verifies(double[] x, int label, Method method, double eps) {
         var c = property(x, label, eps).cases().getFirst();
         return CaseBounds.compute(engine, method, c.input(), c.unsafe(), false).verified();
     }
 
     /** The smallest ε in [0, hi] at which PGD finds a confirmed counterexample (bisection); +inf if none at hi. */
     public double attackUpper(double[] x, int label, PgdOptions pgd, double hi) {
-        if (!attacked(x, label, pgd, hi)) return Double.POSITIVE_INFINITY;
+        return smallestRefuted(eps -> attacked(x, label, pgd, eps), hi, tolerance);
+    }
+
+    /**
+     * The bisection behind {@link #attackUpper}, for any refutation {@code refutes(ε)}: the smallest ε in [0, hi] it
+     * succeeds at, to within {@code tolerance} (+inf when it fails at hi). The result is always an ε where it succeeded.
+     */
+    public static double smallestRefuted(DoublePredicate refutes, double hi, double tolerance) {
+        if (!refutes.test(hi)) return Double.POSITIVE_INFINITY;
         double lo = 0;
         while (hi - lo > tolerance) {
             double mid = 0.5 * (lo + hi);
-            if (attacked(x, label, pgd, mid)) hi = mid; else lo = mid;
+            if (refutes.test(mid)) hi = mid; else lo = mid;
         }
         return hi;
     }
 
-    private boolean attacked(double[] x, int label, PgdOptions pgd, double eps) {
+    /** Whether PGD finds a counterexample in the ball of radius {@code eps} that the double and float32 passes confirm. */
+    public boolean attacked(double[] x, int label, PgdOptions pgd, double eps) {
         VnnlibProperty p = property(x, label, eps);
         return Pgd.attack(net, p, pgd).counterexample().flatMap(c -> Counterexamples.confirm(net, p, c.input())).isPresent();
     }

@@ -51,6 +51,53 @@ public final class Plots {
     }
 
     /**
+     * {@code cr-curve-exact.png}: the step curves of {@code verity eval --radius} (paper 003 Fig. 2 as real curves: every
+     * image's radius found by bisection), one line per certifying method with its exact CR-AUC in the legend, and an
+     * attack's not-refuted curve dashed.
+     */
+    public static void writeExact(Path dir, RadiusSummary r) {
+        try {
+            ImageIO.write(BitmapEncoder.getBufferedImage(exactCurves(r)), "png", dir.resolve("cr-curve-exact.png").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the plots into " + dir, e);
+        }
+    }
+
+    static XYChart exactCurves(RadiusSummary r) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Certified accuracy vs ε, radii by bisection (" + r.images().size() + " images)")
+                .xAxisTitle("ε (L∞, pixel range [0, 1])").yAxisTitle("certified accuracy (%)").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE).setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0).setXAxisMin(0.0).setXAxisMax(r.epsMax());
+        chart.getStyler().setXAxisDecimalPattern("0.####");
+        for (int k = 0; k < r.methods().size(); k++) {
+            EvalMethod m = r.methods().get(k);
+            ExactCrCurve c = r.curve(m.name());
+            // A step curve as a polyline: each constant piece drawn from its start to its end, joined by vertical drops.
+            List<ExactCrCurve.Step> steps = c.steps();
+            double[] x = new double[1 + 2 * steps.size()], y = new double[x.length];
+            x[0] = 0;
+            y[0] = c.cleanPercent();
+            for (int i = 0; i < steps.size(); i++) {
+                x[1 + 2 * i] = steps.get(i).from();
+                x[2 + 2 * i] = steps.get(i).to();
+                y[1 + 2 * i] = y[2 + 2 * i] = steps.get(i).percent();
+            }
+            XYSeries series;
+            if (m.certifies()) {
+                series = chart.addSeries(String.format(Locale.ROOT, "%s (CR-AUC %.3f)", m.name(), c.auc()), x, y);
+                series.setLineColor(COLORS[k % COLORS.length]);
+            } else {
+                series = chart.addSeries(m.name() + " (not refuted: upper bound)", x, y);
+                series.setLineStyle(SeriesLines.DASH_DASH);
+                series.setLineColor(Color.GRAY);
+            }
+            series.setMarker(SeriesMarkers.NONE);
+        }
+        return chart;
+    }
+
+    /**
      * One line per certifying method from (0, clean accuracy); the attack's curve (images not refuted, an upper bound
      * on the true robust accuracy) dashed, for reference: the truth lies between it and the highest certified line.
      */

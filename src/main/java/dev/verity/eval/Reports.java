@@ -28,23 +28,46 @@ public final class Reports {
      * @param about header facts (model, data, settings), in order, for table.md and summary.json
      */
     public static void write(Path dir, Summary s, Map<String, String> about) {
+        write(dir, s, null, about);
+    }
+
+    /**
+     * Writes the reports of a run with radii ({@code verity eval --radius}): those of {@link #write(Path, Summary, Map)}
+     * when there is an ε list ({@code s} not null), plus {@code radii.csv} and {@code cr-curve-exact.csv} when there are
+     * radii ({@code r} not null), a radius section in table.md and the radius keys in summary.json (the others unchanged).
+     */
+    public static void write(Path dir, Summary s, RadiusSummary r, Map<String, String> about) {
+        if (s == null && r == null) throw new IllegalArgumentException("nothing to report");
         try {
-            Files.writeString(dir.resolve("table.md"), markdown(s, about));
-            Files.writeString(dir.resolve("table.csv"), csv(s));
-            Files.writeString(dir.resolve("cr-curve.csv"), crCurveCsv(s));
-            Files.writeString(dir.resolve("summary.json"), json(s, about));
+            String md = s != null ? markdown(s, about) : header(about, r.images().size(), r.cleanErrors(), r.testError());
+            if (r != null) md += (s != null ? "\n" : "") + RadiusReports.markdown(r);
+            Files.writeString(dir.resolve("table.md"), md);
+            if (s != null) {
+                Files.writeString(dir.resolve("table.csv"), csv(s));
+                Files.writeString(dir.resolve("cr-curve.csv"), crCurveCsv(s));
+            }
+            if (r != null) {
+                Files.writeString(dir.resolve("radii.csv"), RadiusReports.radiiCsv(r));
+                Files.writeString(dir.resolve("cr-curve-exact.csv"), RadiusReports.curveCsv(r));
+            }
+            Files.writeString(dir.resolve("summary.json"), json(s, r, about));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the reports into " + dir, e);
         }
+    }
+
+    private static String header(Map<String, String> about, int images, int cleanErrors, double testError) {
+        StringBuilder sb = new StringBuilder("# verity eval\n\n");
+        about.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+        sb.append(String.format(Locale.ROOT, "- images: %d, clean errors: %d (test error %s)%n%n", images, cleanErrors, pct(testError)));
+        return sb.toString();
     }
 
     // ---- Markdown ----
 
     /** The paper-000 table (one row per ε), the CR table with CR-AUC, times, and every method's outcome counts. */
     public static String markdown(Summary s, Map<String, String> about) {
-        StringBuilder sb = new StringBuilder("# verity eval\n\n");
-        about.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
-        sb.append(String.format(Locale.ROOT, "- images: %d, clean errors: %d (test error %s)%n%n", s.images(), s.cleanErrors(), pct(s.testError())));
+        StringBuilder sb = new StringBuilder(header(about, s.images(), s.cleanErrors(), s.testError()));
         sb.append("## Bounds on the robust error (paper 000, Table 1)\n\n");
         sb.append(mainTable(s));
         sb.append("\nLower bounds: misclassified, or robustness refuted by a counterexample confirmed in double and float32. "
@@ -184,16 +207,37 @@ public final class Reports {
 
     /** Everything in the tables, with raw counts: see docs/eval.md for the keys. */
     public static String json(Summary s, Map<String, String> about) {
+        return json(s, null, about);
+    }
+
+    /**
+     * With radii: the keys of {@link #json(Summary, Map)} (with no ε list: {@code rows}, {@code cr_auc} and
+     * {@code cr_curves} empty, the image counts from the radii), plus {@code cr_auc_exact} and {@code radius}
+     * ({@link RadiusReports#putJson}).
+     */
+    public static String json(Summary s, RadiusSummary radii, Map<String, String> about) {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = mapper.createObjectNode();
         ObjectNode ab = root.putObject("about");
         about.forEach(ab::put);
-        root.put("images", s.images());
-        root.put("clean_errors", s.cleanErrors());
-        root.put("test_error", s.testError());
+        root.put("images", s != null ? s.images() : radii.images().size());
+        root.put("clean_errors", s != null ? s.cleanErrors() : radii.cleanErrors());
+        root.put("test_error", s != null ? s.testError() : radii.testError());
         ArrayNode methods = root.putArray("methods");
-        s.methods().forEach(m -> methods.add(m.name()));
+        (s != null ? s.methods() : radii.methods()).forEach(m -> methods.add(m.name()));
         ArrayNode rows = root.putArray("rows");
+        ObjectNode auc = root.putObject("cr_auc");
+        ObjectNode curves = root.putObject("cr_curves");
+        if (s != null) summaryJson(s, rows, auc, curves);
+        if (radii != null) RadiusReports.putJson(root, radii);
+        try {
+            return mapper.writeValueAsString(root) + "\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void summaryJson(Summary s, ArrayNode rows, ObjectNode auc, ObjectNode curves) {
         for (Summary.EpsRow r : s.rows()) {
             ObjectNode o = rows.addObject();
             o.put("eps", r.eps());
@@ -219,20 +263,13 @@ public final class Reports {
                 putNumber(x, "median_time_s", st.medianSeconds());
             }
         }
-        ObjectNode auc = root.putObject("cr_auc");
         s.crAuc().forEach(auc::put);
-        ObjectNode curves = root.putObject("cr_curves");
         for (EvalMethod m : s.certifying()) {
             CrCurve c = s.crCurve(m.name());
             ObjectNode o = curves.putObject(m.name());
             ArrayNode xs = o.putArray("eps"), ys = o.putArray("certified_accuracy");
             for (double x : c.eps()) xs.add(x);
             for (double y : c.percent()) ys.add(y / 100);
-        }
-        try {
-            return mapper.writeValueAsString(root) + "\n";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

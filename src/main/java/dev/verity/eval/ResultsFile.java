@@ -23,6 +23,7 @@ import java.util.List;
  * <pre>
  * {"type":"clean","image":3,"label":7,"predicted":7}
  * {"type":"result","image":3,"eps":0.03,"method":"crown","status":"certified","ran":true,"time_s":0.0123,"margin":0.53}
+ * {"type":"radius","image":3,"method":"crown","eps_max":0.07,"tolerance":1.0E-4,"radius":0.0351,"time_s":0.41,"checks":11}
  * </pre>
  * ({@code margin}, {@code by} and {@code detail} only where they have a value.) A process killed in the middle of a
  * write leaves a last line without its newline: reading ignores it and appending first cuts it off, so the file stays
@@ -130,6 +131,19 @@ public final class ResultsFile implements AutoCloseable {
                 if (r.by() != null) o.put("by", r.by());
                 if (r.detail() != null) o.put("detail", r.detail());
             }
+            case ResultLine.Radius r -> {
+                o.put("type", "radius");
+                o.put("image", r.image());
+                o.put("method", r.method());
+                o.put("eps_max", r.epsMax());
+                o.put("tolerance", r.tolerance());
+                if (Double.isFinite(r.radius())) o.put("radius", r.radius());
+                else o.putNull("radius"); // an attack that found nothing up to eps_max
+                o.put("time_s", r.seconds());
+                o.put("checks", r.checks());
+                if (r.timeouts() > 0) o.put("timeouts", r.timeouts());
+                if (r.error() != null) o.put("error", r.error());
+            }
         }
         return json.writeValueAsString(o);
     }
@@ -141,6 +155,10 @@ public final class ResultsFile implements AutoCloseable {
             case "result" -> new ResultLine.Outcome(integer(o, "image"), number(o, "eps"), text(o, "method"), Status.parse(text(o, "status")),
                     o.path("ran").asBoolean(true), number(o, "time_s"), o.has("margin") ? number(o, "margin") : Double.NaN,
                     o.hasNonNull("by") ? o.get("by").asText() : null, o.hasNonNull("detail") ? o.get("detail").asText() : null);
+            case "radius" -> new ResultLine.Radius(integer(o, "image"), text(o, "method"), number(o, "eps_max"), number(o, "tolerance"),
+                    o.path("radius").isNull() || o.path("radius").isMissingNode() ? Double.POSITIVE_INFINITY : number(o, "radius"),
+                    number(o, "time_s"), integer(o, "checks"), o.has("timeouts") ? integer(o, "timeouts") : 0,
+                    o.hasNonNull("error") ? o.get("error").asText() : null);
             default -> throw new IllegalArgumentException("unknown type '" + type + "'");
         };
     }

@@ -78,6 +78,7 @@ public record Summary(int images, int cleanErrors, List<EvalMethod> methods, Lis
             switch (line) {
                 case ResultLine.Clean c -> clean.put(c.image(), c);
                 case ResultLine.Outcome o -> outcomes.put(o.key(), o);
+                case ResultLine.Radius r -> { } // RadiusSummary's
             }
         }
         int[] images = Arrays.stream(indices).distinct().toArray();
