@@ -38,6 +38,22 @@ final class Elementwise {
         return o;
     }
 
+    /** {@code a + b} element-wise into a new array; split across cores for the large gradient arrays of training. */
+    static double[] sum(double[] a, double[] b) {
+        double[] o = new double[a.length];
+        Parallel.forRange(a.length, Parallel.chunks(a.length, 1), (chunk, from, to) -> {
+            for (int i = from; i < to; i++) o[i] = a[i] + b[i];
+        });
+        return o;
+    }
+
+    /** {@code a += b} element-wise (gradient accumulation), split across cores when large. */
+    static void addInPlace(double[] a, double[] b) {
+        Parallel.forRange(a.length, Parallel.chunks(a.length, 1), (chunk, from, to) -> {
+            for (int i = from; i < to; i++) a[i] += b[i];
+        });
+    }
+
     static double[] scale(double[] x, double s) {
         double[] o = new double[x.length];
         for (int i = 0; i < x.length; i++) o[i] = x[i] * s;

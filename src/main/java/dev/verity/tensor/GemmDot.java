@@ -92,21 +92,21 @@ final class GemmDot {
                     s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32);
                 }
                 int ci = cOff + i * ldc + j;
-                put(c, ci, s00.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 1, s01.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 2, s02.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci, Lanes.sum(s00), alpha, beta);
+                put(c, ci + 1, Lanes.sum(s01), alpha, beta);
+                put(c, ci + 2, Lanes.sum(s02), alpha, beta);
                 ci += ldc;
-                put(c, ci, s10.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 1, s11.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 2, s12.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci, Lanes.sum(s10), alpha, beta);
+                put(c, ci + 1, Lanes.sum(s11), alpha, beta);
+                put(c, ci + 2, Lanes.sum(s12), alpha, beta);
                 ci += ldc;
-                put(c, ci, s20.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 1, s21.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 2, s22.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci, Lanes.sum(s20), alpha, beta);
+                put(c, ci + 1, Lanes.sum(s21), alpha, beta);
+                put(c, ci + 2, Lanes.sum(s22), alpha, beta);
                 ci += ldc;
-                put(c, ci, s30.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 1, s31.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 2, s32.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci, Lanes.sum(s30), alpha, beta);
+                put(c, ci + 1, Lanes.sum(s31), alpha, beta);
+                put(c, ci + 2, Lanes.sum(s32), alpha, beta);
             }
             for (; i < m; i++) {
                 int r0 = aOff + i * lda;
@@ -125,9 +125,9 @@ final class GemmDot {
                     s02 = x.fma(DoubleVector.fromArray(S, b, b2 + p, tail), s02);
                 }
                 int ci = cOff + i * ldc + j;
-                put(c, ci, s00.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 1, s01.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 2, s02.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci, Lanes.sum(s00), alpha, beta);
+                put(c, ci + 1, Lanes.sum(s01), alpha, beta);
+                put(c, ci + 2, Lanes.sum(s02), alpha, beta);
             }
         }
         for (; j < j1; j++) {
@@ -153,10 +153,10 @@ final class GemmDot {
                     s3 = DoubleVector.fromArray(S, a, r3 + p, tail).fma(y, s3);
                 }
                 int ci = cOff + i * ldc + j;
-                put(c, ci, s0.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + ldc, s1.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 2 * ldc, s2.reduceLanes(VectorOperators.ADD), alpha, beta);
-                put(c, ci + 3 * ldc, s3.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, ci, Lanes.sum(s0), alpha, beta);
+                put(c, ci + ldc, Lanes.sum(s1), alpha, beta);
+                put(c, ci + 2 * ldc, Lanes.sum(s2), alpha, beta);
+                put(c, ci + 3 * ldc, Lanes.sum(s3), alpha, beta);
             }
             for (; i < m; i++) {
                 int r0 = aOff + i * lda;
@@ -167,7 +167,7 @@ final class GemmDot {
                 if (tail != null) {
                     s0 = DoubleVector.fromArray(S, a, r0 + vEnd, tail).fma(DoubleVector.fromArray(S, b, b0 + vEnd, tail), s0);
                 }
-                put(c, cOff + i * ldc + j, s0.reduceLanes(VectorOperators.ADD), alpha, beta);
+                put(c, cOff + i * ldc + j, Lanes.sum(s0), alpha, beta);
             }
         }
     }

@@ -85,8 +85,8 @@ final class GemmGemv {
                 s2 = DoubleVector.fromArray(S, m, r2 + p).fma(xv, s2);
                 s3 = DoubleVector.fromArray(S, m, r3 + p).fma(xv, s3);
             }
-            double d0 = s0.reduceLanes(VectorOperators.ADD), d1 = s1.reduceLanes(VectorOperators.ADD);
-            double d2 = s2.reduceLanes(VectorOperators.ADD), d3 = s3.reduceLanes(VectorOperators.ADD);
+            double d0 = Lanes.sum(s0), d1 = Lanes.sum(s1);
+            double d2 = Lanes.sum(s2), d3 = Lanes.sum(s3);
             for (int p = vEnd; p < cols; p++) {
                 double xp = x[xo + p];
                 d0 += m[r0 + p] * xp;
@@ -110,7 +110,7 @@ final class GemmGemv {
             for (; p < vEnd; p += L) {
                 s0 = DoubleVector.fromArray(S, m, r0 + p).fma(DoubleVector.fromArray(S, x, xo + p), s0);
             }
-            double d0 = s0.add(s1).reduceLanes(VectorOperators.ADD);
+            double d0 = Lanes.sum(s0.add(s1));
             for (; p < cols; p++) d0 += m[r0 + p] * x[xo + p];
             store(y, yOff + i * ys, d0, alpha, beta);
         }

@@ -76,7 +76,7 @@ final class SignSplit {
                 acc = v.max(0.0).fma(DoubleVector.fromArray(SPECIES, l, j), acc);
                 acc = v.min(0.0).fma(DoubleVector.fromArray(SPECIES, h, j), acc);
             }
-            double s = acc.reduceLanes(VectorOperators.ADD);
+            double s = Lanes.sum(acc);
             for (; j < n; j++) {
                 double v = ad[off + j];
                 s += Math.max(v, 0) * l[j] + Math.min(v, 0) * h[j];
@@ -187,7 +187,7 @@ final class SignSplit {
                     acc = v.max(0.0).fma(DoubleVector.fromArray(SPECIES, l, fo + j), acc);
                     acc = v.min(0.0).fma(DoubleVector.fromArray(SPECIES, h, fo + j), acc);
                 }
-                double s = acc.reduceLanes(VectorOperators.ADD);
+                double s = Lanes.sum(acc);
                 for (; j < n; j++) {
                     double v = ad[off + j];
                     s += Math.max(v, 0) * l[fo + j] + Math.min(v, 0) * h[fo + j];
@@ -241,6 +241,278 @@ final class SignSplit {
                 ga[off + j] = gv * q[fo + j];
                 gq[fo + j] += gv * v;
             }
+        }
+    }
+
+    // ---- Fused forms: one pass over the (large) coefficient rows instead of two or three ----
+    // Each computes, value for value, what the separate kernels above compute (same operations in the same
+    // order), so fusing changes no number; the backward passes reproduce the order in which the tape would
+    // have added the separate operations' gradients.
+
+    /**
+     * {@code groupedBoxMin(a, lo, hi)} and {@code groupedBoxMin(a, hi, lo)} (lower and upper bound of each row's
+     * linear function over its sample's box) in one pass: {@code [G·m, 1]} each.
+     */
+    static Tensor[] groupedBoxMinPair(Tensor a, Tensor lo, Tensor hi) {
+        Groups gr = Groups.of(a, lo, hi, false);
+        int n = gr.n;
+        double[] ad = a.data(), l = lo.data(), h = hi.data(), low = new double[gr.outRows], up = new double[gr.outRows];
+        Parallel.forRange(gr.outRows, Parallel.chunks(gr.outRows, 8L * n), (chunk, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int off = r * n, fo = (r / gr.m) * n, j = 0;
+                DoubleVector accLo = DoubleVector.zero(SPECIES), accUp = DoubleVector.zero(SPECIES);
+                for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+                    DoubleVector v = DoubleVector.fromArray(SPECIES, ad, off + j);
+                    DoubleVector lv = DoubleVector.fromArray(SPECIES, l, fo + j), hv = DoubleVector.fromArray(SPECIES, h, fo + j);
+                    DoubleVector pos = v.max(0.0), neg = v.min(0.0);
+                    accLo = neg.fma(hv, pos.fma(lv, accLo));
+                    accUp = neg.fma(lv, pos.fma(hv, accUp));
+                }
+                double sLo = Lanes.sum(accLo), sUp = Lanes.sum(accUp);
+                for (; j < n; j++) {
+                    double v = ad[off + j];
+                    sLo += Math.max(v, 0) * l[fo + j] + Math.min(v, 0) * h[fo + j];
+                    sUp += Math.max(v, 0) * h[fo + j] + Math.min(v, 0) * l[fo + j];
+                }
+                low[r] = sLo;
+                up[r] = sUp;
+            }
+        });
+        return new Tensor[] {new Tensor(low, gr.outRows, 1), new Tensor(up, gr.outRows, 1)};
+    }
+
+    /**
+     * Gradients of {@link #groupedBoxMinPair} for {@code gLow}, {@code gUp [G·m, 1]} (both present): index 0 w.r.t.
+     * a (the two bounds' gradients added), then the parts that reach the box in the order the tape adds them
+     * for the upper bound's op followed by the lower bound's: 1 w.r.t. hi and 2 w.r.t. lo from the upper bound,
+     * 3 w.r.t. lo and 4 w.r.t. hi from the lower bound; those four are null unless {@code boxGrad}.
+     */
+    static Tensor[] groupedBoxMinPairBackward(Tensor a, Tensor lo, Tensor hi, Tensor gLow, Tensor gUp, boolean boxGrad) {
+        Groups gr = Groups.of(a, lo, hi, false);
+        int n = gr.n, groups = gr.outRows / gr.m;
+        double[] ad = a.data(), l = lo.data(), h = hi.data(), gl = gLow.data(), gu = gUp.data(), ga = new double[a.size()];
+        double[] hiU = boxGrad ? new double[hi.size()] : null, loU = boxGrad ? new double[lo.size()] : null;
+        double[] loL = boxGrad ? new double[lo.size()] : null, hiL = boxGrad ? new double[hi.size()] : null;
+        Parallel.forRange(groups, Parallel.chunks(groups, 4L * gr.m * n), (chunk, from, to) -> {
+            for (int grp = from; grp < to; grp++) {
+                int fo = grp * n;
+                for (int i = 0; i < gr.m; i++) {
+                    int r = grp * gr.m + i, off = r * n, j = 0;
+                    double gLo = gl[r], gHi = gu[r];
+                    DoubleVector gLv = DoubleVector.broadcast(SPECIES, gLo), gUv = DoubleVector.broadcast(SPECIES, gHi);
+                    for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+                        DoubleVector v = DoubleVector.fromArray(SPECIES, ad, off + j);
+                        DoubleVector lv = DoubleVector.fromArray(SPECIES, l, fo + j), hv = DoubleVector.fromArray(SPECIES, h, fo + j);
+                        var nonNeg = v.compare(VectorOperators.GE, 0.0);
+                        // The upper bound's op is later on the tape, so its gradient arrives first.
+                        lv.blend(hv, nonNeg).mul(gUv).add(hv.blend(lv, nonNeg).mul(gLv)).intoArray(ga, off + j);
+                        if (boxGrad) {
+                            DoubleVector pos = v.max(0.0), neg = v.min(0.0);
+                            pos.fma(gUv, DoubleVector.fromArray(SPECIES, hiU, fo + j)).intoArray(hiU, fo + j);
+                            neg.fma(gUv, DoubleVector.fromArray(SPECIES, loU, fo + j)).intoArray(loU, fo + j);
+                            pos.fma(gLv, DoubleVector.fromArray(SPECIES, loL, fo + j)).intoArray(loL, fo + j);
+                            neg.fma(gLv, DoubleVector.fromArray(SPECIES, hiL, fo + j)).intoArray(hiL, fo + j);
+                        }
+                    }
+                    for (; j < n; j++) {
+                        double v = ad[off + j];
+                        if (v >= 0) {
+                            ga[off + j] = gHi * h[fo + j] + gLo * l[fo + j];
+                            if (boxGrad) {
+                                hiU[fo + j] += gHi * v;
+                                loL[fo + j] += gLo * v;
+                            }
+                        } else {
+                            ga[off + j] = gHi * l[fo + j] + gLo * h[fo + j];
+                            if (boxGrad) {
+                                loU[fo + j] += gHi * v;
+                                hiL[fo + j] += gLo * v;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        return new Tensor[] {new Tensor(ga, a.shape()),
+                boxGrad ? new Tensor(hiU, hi.shape()) : null, boxGrad ? new Tensor(loU, lo.shape()) : null,
+                boxGrad ? new Tensor(loL, lo.shape()) : null, boxGrad ? new Tensor(hiL, hi.shape()) : null};
+    }
+
+    /**
+     * Coefficient rows through a ReLU relaxed per sample by lines {@code p·z <= relu(z) <= q·z + c} (lower slope p,
+     * upper slope q and intercept c, all {@code [G, n]}), in one pass over the rows: index 0 is
+     * {@code groupedMulBySign(a, p, q, shared)}, 1 the intercept term of the lower bound,
+     * {@code groupedBoxMin(a, 0, c)}, and with {@code twoSided} 2 that of the upper bound, {@code groupedBoxMin(a, c, 0)}
+     * ({@code [G·m, 1]} each), over the rows a {@code shared} a gives every group.
+     */
+    static Tensor[] groupedRelaxStep(Tensor a, Tensor p, Tensor q, Tensor c, boolean shared, boolean twoSided) {
+        Groups gr = Groups.of(a, p, q, shared);
+        if (!c.sameShape(p)) throw new IllegalArgumentException("intercepts " + java.util.Arrays.toString(c.shape()) + " for slopes " + java.util.Arrays.toString(p.shape()));
+        int n = gr.n;
+        double[] ad = a.data(), pd = p.data(), qd = q.data(), cd = c.data(), out = new double[gr.outRows * n];
+        double[] low = new double[gr.outRows], up = twoSided ? new double[gr.outRows] : null;
+        DoubleVector zero = DoubleVector.zero(SPECIES);
+        Parallel.forRange(gr.outRows, Parallel.chunks(gr.outRows, 4L * n), (chunk, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int off = gr.aRow(r) * n, fo = (r / gr.m) * n;
+                mulBySignRow(ad, off, pd, fo, qd, fo, out, n, r * n);
+                // The intercept terms as groupedBoxMin computes them against an all-zero side.
+                DoubleVector accLo = DoubleVector.zero(SPECIES), accUp = DoubleVector.zero(SPECIES);
+                int j = 0;
+                for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+                    DoubleVector v = DoubleVector.fromArray(SPECIES, ad, off + j), cv = DoubleVector.fromArray(SPECIES, cd, fo + j);
+                    DoubleVector pos = v.max(0.0), neg = v.min(0.0);
+                    accLo = neg.fma(cv, pos.fma(zero, accLo));
+                    if (twoSided) accUp = neg.fma(zero, pos.fma(cv, accUp));
+                }
+                double sLo = Lanes.sum(accLo), sUp = twoSided ? Lanes.sum(accUp) : 0;
+                for (; j < n; j++) {
+                    double v = ad[off + j];
+                    sLo += Math.max(v, 0) * 0.0 + Math.min(v, 0) * cd[fo + j];
+                    sUp += Math.max(v, 0) * cd[fo + j] + Math.min(v, 0) * 0.0;
+                }
+                low[r] = sLo;
+                if (twoSided) up[r] = sUp;
+            }
+        });
+        int[] shape = a.shape();
+        shape[0] = gr.outRows;
+        Tensor rows = new Tensor(out, shape);
+        return twoSided ? new Tensor[] {rows, new Tensor(low, gr.outRows, 1), new Tensor(up, gr.outRows, 1)}
+                : new Tensor[] {rows, new Tensor(low, gr.outRows, 1)};
+    }
+
+    /**
+     * Gradients of {@link #groupedRelaxStep} for the rows' gradient {@code gRows} and the intercept terms'
+     * {@code gLow}, {@code gUp} (any may be null: no gradient arrived): index 0 w.r.t. a ({@code [m, n]} summed
+     * over the groups when shared), 1 w.r.t. p, 2 w.r.t. q, 3 w.r.t. c from the upper term, 4 w.r.t. c from the
+     * lower term (null where the matching gradient is absent). Per element of the rows the three contributions
+     * are added in the tape's order for the separate ops (rows, upper term, lower term), and a shared row's
+     * gradient sums the groups in order, from zero, as {@code repeatRows} does.
+     */
+    static Tensor[] groupedRelaxStepBackward(Tensor a, Tensor p, Tensor q, Tensor c, boolean shared, Tensor gRows, Tensor gLow, Tensor gUp,
+                                             boolean wantA, boolean wantSlopes, boolean wantIntercept) {
+        Groups gr = Groups.of(a, p, q, shared);
+        int n = gr.n, m = gr.m, groups = gr.outRows / m;
+        double[] ad = a.data(), pd = p.data(), qd = q.data(), cd = c.data();
+        double[] gRd = gRows == null ? null : gRows.data(), glo = gLow == null ? null : gLow.data(), gup = gUp == null ? null : gUp.data();
+        double[] gp = gRd == null || !wantSlopes ? null : new double[p.size()], gq = gp == null ? null : new double[q.size()];
+        double[] gcUp = gup == null || !wantIntercept ? null : new double[c.size()], gcLo = glo == null || !wantIntercept ? null : new double[c.size()];
+        double[] ga = wantA ? new double[a.size()] : null;
+        boolean factors = gp != null || gcUp != null || gcLo != null;
+        // Pass 1, parallel over groups (each owns its factor rows): the factors' gradients and, unless shared, a's.
+        if (factors || (wantA && !shared)) Parallel.forRange(groups, Parallel.chunks(groups, 4L * m * n), (chunk, from, to) -> {
+            double[] row = new double[n];
+            for (int grp = from; grp < to; grp++) {
+                int fo = grp * n;
+                for (int i = 0; i < m; i++) {
+                    int r = grp * m + i, ao = gr.aRow(r) * n;
+                    if (wantA && !shared) {
+                        rowGradient(ad, ao, pd, qd, cd, fo, gRd, r * n, glo, gup, r, row, n);
+                        System.arraycopy(row, 0, ga, ao, n);
+                    }
+                    if (factors) factorGradients(ad, ao, gp == null ? null : gRd, r * n, gcLo == null ? null : glo, gcUp == null ? null : gup, r, gp, gq, gcUp, gcLo, fo, n);
+                }
+            }
+        });
+        if (wantA && shared) {
+            // Pass 2, parallel over the shared rows: each sums its groups' gradients in group order.
+            Parallel.forRange(m, Parallel.chunks(m, 4L * groups * n), (chunk, from, to) -> {
+                double[] row = new double[n];
+                for (int i = from; i < to; i++) {
+                    int ao = i * n;
+                    for (int grp = 0; grp < groups; grp++) {
+                        int r = grp * m + i;
+                        rowGradient(ad, ao, pd, qd, cd, grp * n, gRd, r * n, glo, gup, r, row, n);
+                        for (int j = 0; j < n; j++) ga[ao + j] += row[j];
+                    }
+                }
+            });
+        }
+        return new Tensor[] {ga == null ? null : new Tensor(ga, a.shape()), gp == null ? null : new Tensor(gp, p.shape()), gq == null ? null : new Tensor(gq, q.shape()),
+                gcUp == null ? null : new Tensor(gcUp, c.shape()), gcLo == null ? null : new Tensor(gcLo, c.shape())};
+    }
+
+    /**
+     * One row's gradient w.r.t. a into {@code row}: ((rows' part + upper term's part) + lower term's part), each
+     * part as the separate backward kernels compute it (the rows' part accumulated onto zero, the terms' a plain
+     * product), absent parts left out.
+     */
+    private static void rowGradient(double[] a, int ao, double[] p, double[] q, double[] c, int fo, double[] gRows, int go,
+                                    double[] gLow, double[] gUp, int r, double[] row, int n) {
+        boolean first = true;
+        int j = 0;
+        if (gRows != null) {
+            DoubleVector zero = DoubleVector.zero(SPECIES);
+            for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+                DoubleVector v = DoubleVector.fromArray(SPECIES, a, ao + j), gv = DoubleVector.fromArray(SPECIES, gRows, go + j);
+                DoubleVector pv = DoubleVector.fromArray(SPECIES, p, fo + j), qv = DoubleVector.fromArray(SPECIES, q, fo + j);
+                qv.blend(pv, v.compare(VectorOperators.GE, 0.0)).fma(gv, zero).intoArray(row, j);
+            }
+            for (; j < n; j++) row[j] = 0.0 + gRows[go + j] * (a[ao + j] >= 0 ? p[fo + j] : q[fo + j]);
+            first = false;
+        }
+        if (gUp != null) {
+            termGradient(a, ao, c, fo, gUp[r], true, row, first, n);
+            first = false;
+        }
+        if (gLow != null) termGradient(a, ao, c, fo, gLow[r], false, row, first, n);
+    }
+
+    /** An intercept term's gradient w.r.t. a, (c where a >= 0, 0 below) · g for the upper term, (0, c) · g for the lower. */
+    private static void termGradient(double[] a, int ao, double[] c, int fo, double g, boolean upper, double[] row, boolean first, int n) {
+        DoubleVector gv = DoubleVector.broadcast(SPECIES, g), zero = DoubleVector.zero(SPECIES);
+        int j = 0;
+        for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+            DoubleVector v = DoubleVector.fromArray(SPECIES, a, ao + j), cv = DoubleVector.fromArray(SPECIES, c, fo + j);
+            var nonNeg = v.compare(VectorOperators.GE, 0.0);
+            DoubleVector part = (upper ? zero.blend(cv, nonNeg) : cv.blend(zero, nonNeg)).mul(gv);
+            (first ? part : DoubleVector.fromArray(SPECIES, row, j).add(part)).intoArray(row, j);
+        }
+        for (; j < n; j++) {
+            boolean nonNeg = a[ao + j] >= 0;
+            double part = upper ? (nonNeg ? g * c[fo + j] : g * 0.0) : (nonNeg ? g * 0.0 : g * c[fo + j]);
+            row[j] = first ? part : row[j] + part;
+        }
+    }
+
+    /** One row's share of the slopes' and the intercept's gradients, accumulated as the separate kernels do. */
+    private static void factorGradients(double[] a, int ao, double[] gRows, int go, double[] gLow, double[] gUp, int r,
+                                        double[] gp, double[] gq, double[] gcUp, double[] gcLo, int fo, int n) {
+        if (gRows != null) {
+            int j = 0;
+            for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+                DoubleVector v = DoubleVector.fromArray(SPECIES, a, ao + j), gv = DoubleVector.fromArray(SPECIES, gRows, go + j);
+                v.max(0.0).fma(gv, DoubleVector.fromArray(SPECIES, gp, fo + j)).intoArray(gp, fo + j);
+                v.min(0.0).fma(gv, DoubleVector.fromArray(SPECIES, gq, fo + j)).intoArray(gq, fo + j);
+            }
+            for (; j < n; j++) {
+                double v = a[ao + j], gv = gRows[go + j];
+                if (v >= 0) gp[fo + j] += gv * v;
+                else gq[fo + j] += gv * v;
+            }
+        }
+        if (gUp != null) {
+            // groupedBoxMin(a, c, 0): c is its lower side, reached by a⁺.
+            double g = gUp[r];
+            DoubleVector gv = DoubleVector.broadcast(SPECIES, g);
+            int j = 0;
+            for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+                DoubleVector v = DoubleVector.fromArray(SPECIES, a, ao + j);
+                v.max(0.0).fma(gv, DoubleVector.fromArray(SPECIES, gcUp, fo + j)).intoArray(gcUp, fo + j);
+            }
+            for (; j < n; j++) if (a[ao + j] >= 0) gcUp[fo + j] += g * a[ao + j];
+        }
+        if (gLow != null) {
+            // groupedBoxMin(a, 0, c): c is its upper side, reached by a⁻.
+            double g = gLow[r];
+            DoubleVector gv = DoubleVector.broadcast(SPECIES, g);
+            int j = 0;
+            for (int bound = SPECIES.loopBound(n); j < bound; j += SPECIES.length()) {
+                DoubleVector v = DoubleVector.fromArray(SPECIES, a, ao + j);
+                v.min(0.0).fma(gv, DoubleVector.fromArray(SPECIES, gcLo, fo + j)).intoArray(gcLo, fo + j);
+            }
+            for (; j < n; j++) if (a[ao + j] < 0) gcLo[fo + j] += g * a[ao + j];
         }
     }
 

@@ -62,6 +62,42 @@ public final class Tape implements AdjointOps<Var> {
 
     private static boolean wants(Var v) { return v != null && v.requiresGrad(); }
 
+    /** Backward of an operation with several results: {@code grads[i]} is result i's gradient, null where none arrived. */
+    @FunctionalInterface
+    private interface JointBackward {
+        void apply(Tensor[] grads);
+    }
+
+    /**
+     * Records an operation with several results (one pass over a large input computing them all). Only the last
+     * result goes on the record, with a backward that runs even without a gradient of its own and reads its
+     * siblings'; they were all created before any op that consumes them, so in reverse order every gradient
+     * has arrived by then.
+     */
+    private Var[] recordJoint(Tensor[] values, JointBackward backward, Var... inputs) {
+        boolean needs = false;
+        for (Var in : inputs) {
+            if (in == null) continue;
+            if (in.tape() != this) throw new IllegalArgumentException("var from another tape");
+            needs |= in.requiresGrad();
+        }
+        Var[] out = new Var[values.length];
+        if (!needs) {
+            for (int i = 0; i < values.length; i++) out[i] = new Var(this, values[i], false, null);
+            return out;
+        }
+        for (int i = 0; i < values.length - 1; i++) out[i] = new Var(this, values[i], true, null);
+        out[values.length - 1] = new Var(this, values[values.length - 1], true, g -> {
+            Tensor[] grads = new Tensor[out.length];
+            for (int i = 0; i < out.length; i++) grads[i] = out[i].pendingGrad();
+            boolean any = false;
+            for (Tensor t : grads) any |= t != null;
+            if (any) backward.apply(grads);
+        }, true);
+        nodes.add(out[values.length - 1]);
+        return out;
+    }
+
     // ---- Backward ---------------------------------------------------------------------------------
 
     /**
@@ -79,7 +115,7 @@ public final class Tape implements AdjointOps<Var> {
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Var v = nodes.get(i);
             Tensor g = v.pendingGrad();
-            if (g != null) v.backward.apply(g);
+            if (g != null || v.joint) v.backward.apply(g);
         }
         for (Var v : variables) v.ownGrad();
     }
@@ -90,8 +126,8 @@ public final class Tape implements AdjointOps<Var> {
     public Var matmul(Var a, Var b) {
         Tensor av = a.value(), bv = b.value();
         return record(av.matmul(bv), g -> {
-            if (a.requiresGrad()) a.accumulate(g.matmulTransB(bv));
-            if (b.requiresGrad()) b.accumulate(av.matmulTransA(g));
+            if (a.requiresGrad()) a.accumulateFresh(g.matmulTransB(bv));
+            if (b.requiresGrad()) b.accumulateFresh(av.matmulTransA(g));
         }, a, b);
     }
 
@@ -106,8 +142,8 @@ public final class Tape implements AdjointOps<Var> {
         int in = wv.dim(1), out = wv.dim(0);
         return record(y, g -> {
             Tensor g2 = g.reshape(-1, out);
-            if (x.requiresGrad()) x.accumulate(g2.matmul(wv).reshape(xv.shape()));
-            if (w.requiresGrad()) w.accumulate(g2.matmulTransA(xv.reshape(-1, in)));
+            if (x.requiresGrad()) x.accumulateFresh(g2.matmul(wv).reshape(xv.shape()));
+            if (w.requiresGrad()) w.accumulateFresh(g2.matmulTransA(xv.reshape(-1, in)));
             if (wants(b)) b.accumulate(g2.sum(0, false));
         }, x, w, b);
     }
@@ -221,9 +257,9 @@ public final class Tape implements AdjointOps<Var> {
         Tensor av = a.value(), pv = p.value(), qv = q.value();
         return record(SignSplit.groupedMulBySign(av, pv, qv, shared), g -> {
             Tensor[] gr = SignSplit.groupedMulBySignBackward(av, pv, qv, shared, g);
-            if (a.requiresGrad()) a.accumulate(gr[0]);
-            if (p.requiresGrad()) p.accumulate(gr[1]);
-            if (q.requiresGrad()) q.accumulate(gr[2]);
+            if (a.requiresGrad()) a.accumulateFresh(gr[0]);
+            if (p.requiresGrad()) p.accumulateFresh(gr[1]);
+            if (q.requiresGrad()) q.accumulateFresh(gr[2]);
         }, a, p, q);
     }
 
@@ -236,10 +272,59 @@ public final class Tape implements AdjointOps<Var> {
         Tensor av = a.value(), lv = lo.value(), hv = hi.value();
         return record(SignSplit.groupedBoxMin(av, lv, hv), g -> {
             Tensor[] gr = SignSplit.groupedBoxMinBackward(av, lv, hv, g);
-            if (a.requiresGrad()) a.accumulate(gr[0]);
-            if (lo.requiresGrad()) lo.accumulate(gr[1]);
-            if (hi.requiresGrad()) hi.accumulate(gr[2]);
+            if (a.requiresGrad()) a.accumulateFresh(gr[0]);
+            if (lo.requiresGrad()) lo.accumulateFresh(gr[1]);
+            if (hi.requiresGrad()) hi.accumulateFresh(gr[2]);
         }, a, lo, hi);
+    }
+
+    /**
+     * {@code groupedBoxMin(a, lo, hi)} and {@code groupedBoxMin(a, hi, lo)} in one pass over a: the lower and upper
+     * bounds {@code [G·m, 1]} of each row's linear function over its sample's box (parallel lines bound both sides
+     * with one set of rows). The same numbers, values and gradients, as the two separate ops recorded in that order.
+     */
+    public Var[] groupedBoxMinPair(Var a, Var lo, Var hi) {
+        Tensor av = a.value(), lv = lo.value(), hv = hi.value();
+        return recordJoint(SignSplit.groupedBoxMinPair(av, lv, hv), grads -> {
+            Tensor gLow = grads[0], gUp = grads[1];
+            if (gLow == null || gUp == null) {
+                // One bound unused: exactly the backward of the op that was.
+                boolean upper = gLow == null;
+                Tensor[] gr = upper ? SignSplit.groupedBoxMinBackward(av, hv, lv, gUp) : SignSplit.groupedBoxMinBackward(av, lv, hv, gLow);
+                if (a.requiresGrad()) a.accumulateFresh(gr[0]);
+                if ((upper ? hi : lo).requiresGrad()) (upper ? hi : lo).accumulateFresh(gr[1]);
+                if ((upper ? lo : hi).requiresGrad()) (upper ? lo : hi).accumulateFresh(gr[2]);
+                return;
+            }
+            boolean boxGrad = lo.requiresGrad() || hi.requiresGrad();
+            Tensor[] gr = SignSplit.groupedBoxMinPairBackward(av, lv, hv, gLow, gUp, boxGrad);
+            if (a.requiresGrad()) a.accumulateFresh(gr[0]);
+            if (hi.requiresGrad()) hi.accumulateFresh(gr[1]);
+            if (lo.requiresGrad()) lo.accumulateFresh(gr[2]);
+            if (lo.requiresGrad()) lo.accumulateFresh(gr[3]);
+            if (hi.requiresGrad()) hi.accumulateFresh(gr[4]);
+        }, a, lo, hi);
+    }
+
+    /**
+     * Coefficient rows through a ReLU relaxed per sample by {@code p·z <= relu(z) <= q·z + c} ({@code [G, n]} each),
+     * in one pass: {@code [groupedMulBySign(a, p, q, shared), groupedBoxMin(a', 0, c)]} and with {@code twoSided}
+     * {@code groupedBoxMin(a', c, 0)} as well (a' = a's rows for every group: with {@code shared} no repeated copy
+     * of a is made). The same numbers, values and gradients, as {@code repeatRows} (when shared) followed by the
+     * separate ops recorded in the order lower term, upper term, rows.
+     */
+    public Var[] groupedRelaxStep(Var a, Var p, Var q, Var c, boolean shared, boolean twoSided) {
+        Tensor av = a.value(), pv = p.value(), qv = q.value(), cv = c.value();
+        return recordJoint(SignSplit.groupedRelaxStep(av, pv, qv, cv, shared, twoSided), grads -> {
+            Tensor gRows = grads[0], gLow = grads[1], gUp = twoSided ? grads[2] : null;
+            Tensor[] gr = SignSplit.groupedRelaxStepBackward(av, pv, qv, cv, shared, gRows, gLow, gUp,
+                    a.requiresGrad(), p.requiresGrad() || q.requiresGrad(), c.requiresGrad());
+            if (gr[0] != null) a.accumulateFresh(gr[0]);
+            if (gr[1] != null && p.requiresGrad()) p.accumulateFresh(gr[1]);
+            if (gr[2] != null && q.requiresGrad()) q.accumulateFresh(gr[2]);
+            if (gr[3] != null) c.accumulateFresh(gr[3]);
+            if (gr[4] != null) c.accumulateFresh(gr[4]);
+        }, a, p, q, c);
     }
 
     /**
@@ -267,7 +352,7 @@ public final class Tape implements AdjointOps<Var> {
         return record(new Tensor(out, shape), g -> {
             double[] gd = g.data(), sum = new double[n];
             for (int k = 0; k < groups; k++) for (int i = 0; i < n; i++) sum[i] += gd[k * n + i];
-            a.accumulate(new Tensor(sum, av.shape()));
+            a.accumulateFresh(new Tensor(sum, av.shape()));
         }, a);
     }
 

@@ -19,11 +19,22 @@ public final class Var {
      */
     private boolean gradOwned;
 
+    /**
+     * Whether {@link #backward} runs even when no gradient reached this var: the last result of an operation
+     * with several results carries the operation's backward, which reads its siblings' gradients.
+     */
+    final boolean joint;
+
     Var(Tape tape, Tensor value, boolean requiresGrad, Tape.Backward backward) {
+        this(tape, value, requiresGrad, backward, false);
+    }
+
+    Var(Tape tape, Tensor value, boolean requiresGrad, Tape.Backward backward, boolean joint) {
         this.tape = tape;
         this.value = value;
         this.requiresGrad = requiresGrad;
         this.backward = backward;
+        this.joint = joint;
     }
 
     public Tensor value() { return value; }
@@ -57,19 +68,46 @@ public final class Var {
 
     /** Adds a gradient contribution; {@code g} must not be modified afterwards by anyone. */
     void accumulate(Tensor g) {
-        if (!value.sameShape(g))
-            throw new IllegalStateException("gradient of shape " + java.util.Arrays.toString(g.shape()) + " for a var of shape " + java.util.Arrays.toString(value.shape()));
+        checkShape(g);
         if (grad == null) {
             grad = g;
             gradOwned = false;
             return;
         }
         if (!gradOwned) {
-            grad = grad.copy();
+            // grad + g into a new array in one pass: copying first and adding in place reads and writes the
+            // (for back-substitution rows, 100 MB) array twice.
+            grad = new Tensor(Elementwise.sum(grad.data(), g.data()), grad.shape());
             gradOwned = true;
+            return;
         }
-        double[] a = grad.data(), b = g.data();
-        for (int i = 0; i < a.length; i++) a[i] += b[i];
+        Elementwise.addInPlace(grad.data(), g.data());
+    }
+
+    /**
+     * Adds a contribution that the caller has just allocated and hands over: nobody else holds {@code g}, so
+     * it may become this var's own array or receive the sum in place (no allocation, no copy). Addition is
+     * commutative, so the result is the same as {@link #accumulate}'s.
+     */
+    void accumulateFresh(Tensor g) {
+        checkShape(g);
+        if (grad == null) {
+            grad = g;
+            gradOwned = true;
+            return;
+        }
+        if (gradOwned) {
+            Elementwise.addInPlace(grad.data(), g.data());
+            return;
+        }
+        Elementwise.addInPlace(g.data(), grad.data());
+        grad = g;
+        gradOwned = true;
+    }
+
+    private void checkShape(Tensor g) {
+        if (!value.sameShape(g))
+            throw new IllegalStateException("gradient of shape " + java.util.Arrays.toString(g.shape()) + " for a var of shape " + java.util.Arrays.toString(value.shape()));
     }
 
     /** Makes the gradient this var's own array (for variables, whose gradient callers keep). */

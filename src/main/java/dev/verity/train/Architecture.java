@@ -70,8 +70,19 @@ public record Architecture(String name, List<Block> blocks) {
      * default (weights and biases uniform in ±1/√fan_in), from {@code seed}.
      */
     public Network build(Shape input, int classes, long seed) {
+        return build(input, classes, seed, 0, 1);
+    }
+
+    /**
+     * As {@link #build(Shape, int, long)} with a fixed normalisation layer {@code (x − mean) / std} in front (an
+     * element-wise affine layer: exported with the model, so ε stays in pixel units for every command). Drawn
+     * weights are the same as without it.
+     */
+    public Network build(Shape input, int classes, long seed, double mean, double std) {
         SplittableRandom rng = new SplittableRandom(seed);
         Network.Builder b = Network.builder(input, "input");
+        if (mean != 0 || std != 1)
+            b.add("normalize", new Layer.Affine(Tensor.full(1 / std, input.dims()), Tensor.full(-mean / std, input.dims())), b.last());
         Shape cur = input;
         boolean flat = input.rank() == 1;
         int index = 0;

@@ -63,6 +63,7 @@ final class BatchBounds {
             case Layer.Relu r -> tape.relu(v);
             case Layer.Flatten f -> tape.flatten(v);
             case Layer.Reshape r -> tape.reshape(v, r.target().withBatch(-1));
+            case Layer.Affine a -> tape.add(tape.mul(v, tape.constant(a.scale())), tape.constant(a.shift()));
             case Layer.LeakyRelu l -> throw unsupported(node);
             case Layer.Sigmoid s -> throw unsupported(node);
             case Layer.Tanh t -> throw unsupported(node);
@@ -71,7 +72,6 @@ final class BatchBounds {
             case Layer.Transpose t -> throw unsupported(node);
             case Layer.Pad p -> throw unsupported(node);
             case Layer.Add a -> throw unsupported(node);
-            case Layer.Affine a -> throw unsupported(node);
         };
     }
 
@@ -96,6 +96,8 @@ final class BatchBounds {
                 case Layer.Relu r -> new Box(tape.relu(cur.lo()), tape.relu(cur.hi()));
                 case Layer.Flatten f -> new Box(tape.flatten(cur.lo()), tape.flatten(cur.hi()));
                 case Layer.Reshape r -> new Box(tape.reshape(cur.lo(), r.target().withBatch(-1)), tape.reshape(cur.hi(), r.target().withBatch(-1)));
+                case Layer.Affine a -> affine(cur, c -> tape.add(tape.mul(c, tape.constant(a.scale())), tape.constant(a.shift())),
+                        r -> tape.mul(r, tape.constant(a.scale().map(Math::abs))));
                 case Layer.LeakyRelu l -> throw unsupported(node);
                 case Layer.Sigmoid s -> throw unsupported(node);
                 case Layer.Tanh t -> throw unsupported(node);
@@ -104,7 +106,6 @@ final class BatchBounds {
                 case Layer.Transpose t -> throw unsupported(node);
                 case Layer.Pad p -> throw unsupported(node);
                 case Layer.Add a -> throw unsupported(node);
-                case Layer.Affine a -> throw unsupported(node);
             };
             out.add(cur);
         }
@@ -356,12 +357,14 @@ final class BatchBounds {
         if (co.shared) co = co.expand(groups);
         Var a = flat(co.a);
         int rowsPer = co.a.shape()[0] / groups;
+        if (upper && !doubled) {
+            // Parallel lines: one set of rows, bounded from both sides in one pass over them.
+            Var[] both = tape.groupedBoxMinPair(a, flat(box.lo()), flat(box.hi()));
+            Var lower = add(tape.reshape(both[0], groups, rowsPer), co.biasLo);
+            return new Var[] {lower, add(tape.reshape(both[1], groups, rowsPer), co.biasHi)};
+        }
         Var lower = add(tape.reshape(tape.groupedBoxMin(a, flat(box.lo()), flat(box.hi())), groups, rowsPer), co.biasLo);
         if (!upper) return new Var[] {lower};
-        if (!doubled) {
-            Var up = add(tape.reshape(tape.groupedBoxMin(a, flat(box.hi()), flat(box.lo())), groups, rowsPer), co.biasHi);
-            return new Var[] {lower, up};
-        }
         return new Var[] {tape.gatherColumns(lower, range(0, m)), tape.neg(tape.gatherColumns(lower, range(m, 2 * m)))};
     }
 
@@ -399,8 +402,10 @@ final class BatchBounds {
         int biasRows = co.shared ? 1 : groups;
         return switch (node.layer()) {
             case Layer.Dense d -> {
-                Var a2 = tape.reshape(tape.matmul(flat(co.a), weights.weight(id)), in.withBatch(rowsNow));
-                Var term = tape.reshape(tape.matmul(flat(co.a), tape.reshape(weights.bias(id), d.out(), 1)), biasRows, m);
+                // One flat view for both products, so their gradients meet in one var (added in place).
+                Var flatA = flat(co.a);
+                Var a2 = tape.reshape(tape.matmul(flatA, weights.weight(id)), in.withBatch(rowsNow));
+                Var term = tape.reshape(tape.matmul(flatA, tape.reshape(weights.bias(id), d.out(), 1)), biasRows, m);
                 yield co.with(a2, term);
             }
             case Layer.Conv2d c -> {
@@ -411,17 +416,23 @@ final class BatchBounds {
                 yield co.with(a2, term);
             }
             case Layer.Relu r -> {
-                Coefficients g = co.shared ? co.expand(groups) : co;
+                // Rows shared by all samples (the first step of an intermediate layer) are read in place, never
+                // repeated per sample; rows, lower and upper intercept terms come from one pass over them.
                 Lines lines = relus.get(id);
-                Var a = flat(g.a);
-                Var zeros = tape.constant(Tensor.zeros(lines.upperIntercept().shape()));
-                Var lowTerm = tape.reshape(tape.groupedBoxMin(a, zeros, lines.upperIntercept()), groups, m);
-                Var hiTerm = g.twoSided ? tape.reshape(tape.groupedBoxMin(a, lines.upperIntercept(), zeros), groups, m) : null;
-                Var a2 = tape.reshape(tape.groupedMulBySign(a, lines.lowerSlope(), lines.upperSlope(), false), node.shape().withBatch(a.shape()[0]));
-                yield new Coefficients(a2, false, add(g.biasLo, lowTerm), add(g.biasHi, hiTerm), g.twoSided);
+                Var[] step = tape.groupedRelaxStep(flat(co.a), lines.lowerSlope(), lines.upperSlope(), lines.upperIntercept(), co.shared, co.twoSided);
+                int rowsOut = step[0].shape()[0];
+                Var lowTerm = tape.reshape(step[1], groups, m);
+                Var hiTerm = co.twoSided ? tape.reshape(step[2], groups, m) : null;
+                Var a2 = tape.reshape(step[0], node.shape().withBatch(rowsOut));
+                yield new Coefficients(a2, false, add(co.biasLo, lowTerm), add(co.biasHi, hiTerm), co.twoSided);
             }
             case Layer.Flatten f -> co.with(tape.reshape(co.a, in.withBatch(rowsNow)), null);
             case Layer.Reshape r -> co.with(tape.reshape(co.a, in.withBatch(rowsNow)), null);
+            case Layer.Affine af -> {
+                // An element-wise affine map (input normalisation): the rows scale, the shift becomes a constant term.
+                Var term = tape.reshape(tape.matmul(flat(co.a), tape.constant(af.shift().reshape(af.shift().size(), 1))), biasRows, m);
+                yield co.with(tape.mul(co.a, tape.constant(af.scale())), term);
+            }
             case Layer.Input i -> co;
             case Layer.LeakyRelu l -> throw unsupported(node);
             case Layer.Sigmoid s -> throw unsupported(node);
@@ -431,7 +442,6 @@ final class BatchBounds {
             case Layer.Transpose t -> throw unsupported(node);
             case Layer.Pad p -> throw unsupported(node);
             case Layer.Add a -> throw unsupported(node);
-            case Layer.Affine a -> throw unsupported(node);
         };
     }
 

@@ -44,14 +44,14 @@ public final class Model {
                 case Layer.Transpose t -> throw unsupported(node);
                 case Layer.Pad p -> throw unsupported(node);
                 case Layer.Add a -> throw unsupported(node);
-                case Layer.Affine a -> throw unsupported(node);
+                case Layer.Affine a -> { } // fixed input normalisation, not trained
             }
         }
     }
 
     private static InvalidInputException unsupported(Node node) {
         return new InvalidInputException("training does not support layer " + node.layer().describe() + " (node " + node.name()
-                + "); trainable networks are chains of dense, convolution, ReLU, flatten and reshape layers");
+                + "); trainable networks are chains of dense, convolution, ReLU, flatten, reshape and fixed element-wise affine layers");
     }
 
     private void add(Tensor weight, Tensor bias) {

@@ -47,7 +47,7 @@ public final class Trainer {
         this.validation = validation;
         int classes = 0;
         for (int y : train.labels()) classes = Math.max(classes, y + 1);
-        this.model = new Model(Architecture.parse(config.arch()).build(train.sampleShape(), classes, config.seed()));
+        this.model = new Model(Architecture.parse(config.arch()).build(train.sampleShape(), classes, config.seed(), config.mean(), config.std()));
         this.verifier = config.method() == TrainMethod.PVT ? new Verifier(model.network()) : null;
         for (Tensor p : allParameters()) optimisers.add(new Adam(p.size(), config.schedule().learningRate()));
     }
