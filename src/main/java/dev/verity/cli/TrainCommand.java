@@ -88,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
     Double lr;
 
     @Option(names = "--lr-schedule", paramLabel = "S",
-            description = "milestones (×0.1 at 65 % and 95 % of the epochs), steps (halve every 10 %) or constant (default: preset, else milestones).")
+            description = "milestones (×0.1 at 65%% and 95%% of the epochs), steps (halve every 10%%) or constant (default: preset, else milestones).")
     String lrSchedule;
 
     @Option(names = "--elision", negatable = true, description = "Fold the specification into the last layer (default: preset, else on).")
