@@ -46,9 +46,14 @@ public record Dataset(Tensor images, int[] labels, Shape sampleShape, String nam
     public Dataset limit(int n) {
         if (n < 0) throw new InvalidInputException("limit must be >= 0, got " + n);
         if (n >= size()) return this;
+        return slice(0, n, name);
+    }
+
+    /** Samples {@code from} (inclusive) to {@code to} (exclusive), copied, under another name. */
+    public Dataset slice(int from, int to, String newName) {
         int per = sampleShape.numel();
-        double[] data = Arrays.copyOf(images.data(), n * per);
-        return new Dataset(new Tensor(data, sampleShape.withBatch(n)), Arrays.copyOf(labels, n), sampleShape, name);
+        double[] data = Arrays.copyOfRange(images.data(), from * per, to * per);
+        return new Dataset(new Tensor(data, sampleShape.withBatch(to - from)), Arrays.copyOfRange(labels, from, to), sampleShape, newName);
     }
 
     /** How many samples each class has: index = label, length = largest label + 1. */

@@ -84,12 +84,15 @@ public final class Model {
         return b.build();
     }
 
-    /** Copies {@code values} (same order and shapes as {@link #parameters()}) into the parameters. */
-    public void load(List<Tensor> values) {
-        if (values.size() != parameters.size()) throw new IllegalArgumentException(values.size() + " tensors for " + parameters.size() + " parameters");
+    /**
+     * Copies {@code values} into {@code into}, tensor by tensor (a checkpoint's parameters into a run's); another count
+     * or shape means the checkpoint holds another network.
+     */
+    static void copyInto(List<Tensor> values, List<Tensor> into) {
+        if (values.size() != into.size()) throw new InvalidInputException("the checkpoint holds another network");
         for (int i = 0; i < values.size(); i++) {
-            Tensor p = parameters.get(i), v = values.get(i);
-            if (!p.sameShape(v)) throw new IllegalArgumentException("parameter " + i + " has another shape");
+            Tensor p = into.get(i), v = values.get(i);
+            if (!p.sameShape(v)) throw new InvalidInputException("the checkpoint holds another network");
             System.arraycopy(v.data(), 0, p.data(), 0, p.size());
         }
     }

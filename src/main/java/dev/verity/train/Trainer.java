@@ -85,13 +85,7 @@ public final class Trainer {
     void restore(Checkpoint c) {
         if (!c.config().equals(config.describe()))
             throw new dev.verity.InvalidInputException("the checkpoint is from another run (" + c.config() + "); this run is " + config.describe());
-        List<Tensor> params = allParameters();
-        if (c.parameters().size() != params.size()) throw new dev.verity.InvalidInputException("the checkpoint holds another network");
-        for (int i = 0; i < params.size(); i++) {
-            Tensor p = params.get(i), v = c.parameters().get(i);
-            if (!p.sameShape(v)) throw new dev.verity.InvalidInputException("the checkpoint holds another network");
-            System.arraycopy(v.data(), 0, p.data(), 0, p.size());
-        }
+        Model.copyInto(c.parameters(), allParameters());
         for (int i = 0; i < optimisers.size(); i++) optimisers.get(i).restore(c.optimiser().get(i));
         log.clear();
         log.addAll(c.log());

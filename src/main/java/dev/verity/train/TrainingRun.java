@@ -4,7 +4,6 @@ import dev.verity.InvalidInputException;
 import dev.verity.data.Dataset;
 import dev.verity.data.IdxReader;
 import dev.verity.onnx.OnnxExporter;
-import dev.verity.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.stream.Collectors;
 
 /**
@@ -41,14 +39,7 @@ public final class TrainingRun {
             if (validation >= all.size())
                 throw new InvalidInputException("--validation " + validation + " leaves no training samples of " + all.size());
             int n = all.size() - validation;
-            return new Data(slice(all, 0, n, "train"), slice(all, n, all.size(), "validation"));
-        }
-
-        private static Dataset slice(Dataset d, int from, int to, String part) {
-            int per = d.sampleShape().numel();
-            double[] px = Arrays.copyOfRange(d.images().data(), from * per, to * per);
-            return new Dataset(new Tensor(px, d.sampleShape().withBatch(to - from)), Arrays.copyOfRange(d.labels(), from, to), d.sampleShape(),
-                    d.name() + ":" + part);
+            return new Data(all.slice(0, n, all.name() + ":train"), all.slice(n, all.size(), all.name() + ":validation"));
         }
     }
 
