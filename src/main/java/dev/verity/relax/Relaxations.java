@@ -29,7 +29,9 @@ public final class Relaxations {
         for (int i = 0; i < n; i++) {
             double l = pre.lower(i), u = pre.upper(i);
             if (l >= 0) {
-                lines.set(i, 1, 0, 1, 0);
+                // CROWN-0 (003 App. K.4) keeps its fixed lower line y >= a·z even here: that is what makes it
+                // continuous in (l, u), and what makes it loose (CR-AUC 0 in 003's runs).
+                lines.set(i, kind == ReluRelaxation.ZERO ? a : 1, 0, 1, 0);
             } else if (u <= 0) {
                 lines.set(i, a, 0, a, 0);
             } else {

@@ -1,8 +1,8 @@
 package dev.verity.relax;
 
 /**
- * How an unstable ReLU (l < 0 < u) is relaxed; stable neurons are always exact (identity for l >= 0,
- * zero for u <= 0). Paper 003 Sec. 2 / App. K.2 and paper 000 Sec. 3 define these.
+ * How an unstable ReLU (l < 0 < u) is relaxed; stable neurons are exact (identity for l >= 0, zero for
+ * u <= 0) except under {@link #ZERO}. Paper 003 Sec. 2 / App. K.2 and paper 000 Sec. 3 define these.
  */
 public enum ReluRelaxation {
     /** hBox (symbolic intervals): constant bounds 0 <= y <= u. */
@@ -15,7 +15,11 @@ public enum ReluRelaxation {
     PARALLEL,
     /** CROWN / DeepPoly: upper chord λ(z − l), lower slope 1 if u > −l else 0 (the smaller-area choice). */
     ADAPTIVE,
-    /** CROWN-0: upper chord, lower line y >= 0. */
+    /**
+     * CROWN-0 (paper 003 Sec. 4 / App. K.4): upper chord, and the fixed lower line y >= 0 for every neuron,
+     * stable active ones included ("even for stable ReLUs"), which removes CROWN's discontinuities at the
+     * price of tightness.
+     */
     ZERO,
     /** Upper chord, lower line αz with α in [0, 1] given per neuron (alpha-CROWN's variables). */
     OPTIMIZED;

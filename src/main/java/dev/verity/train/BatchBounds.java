@@ -153,7 +153,8 @@ final class BatchBounds {
             case BOX -> new Lines(activeV, activeV, tape.mul(hi, unstableV), true);
             case PARALLEL -> new Lines(chord, chord, chordIntercept, true);
             case ADAPTIVE -> new Lines(tape.constant(new Tensor(adaptive, shape)), chord, chordIntercept, false);
-            case ZERO -> new Lines(activeV, chord, chordIntercept, false);
+            // 003 App. K.4: y >= 0 for every neuron, stable active ones included.
+            case ZERO -> new Lines(tape.constant(new Tensor(new double[size], shape)), chord, chordIntercept, false);
             case OPTIMIZED -> throw new IllegalArgumentException("alpha-CROWN slopes are not a training relaxation");
         };
     }

@@ -107,18 +107,6 @@ class TightnessOrderingTest {
     }
 
     /**
-     * CROWN-0 ⊆ hBox on ReLU networks. For an unstable ReLU CROWN-0 uses 0 <= y <= λ(z − l) with z in [l, u],
-     * and λ(z − l) <= u there, so its relaxation lies inside hBox's 0 <= y <= u; stable neurons are exact in
-     * both. With one lower and one upper line per neuron, back-substitution computes the exact minimum over
-     * the relaxed network, so with nested intermediate bounds (induction: a neuron unstable for hBox may be
-     * stable for CROWN-0, which is inside [0, u] too) the next layer's bounds are nested as well.
-     */
-    @TestFactory
-    Stream<DynamicTest> crownZeroIsInsideHbox() {
-        return ordering(BoundOptions.defaults(), Method.CROWN_0, Method.HBOX, true);
-    }
-
-    /**
      * alpha-CROWN ⊆ CROWN when alpha-CROWN keeps CROWN's intermediate bounds: its slope optimisation starts
      * at CROWN's slopes (the first iterate is CROWN's back-substitution) and keeps each row's best bound, so
      * it can only be tighter. Intermediate bounds are CROWN's exactly.

@@ -57,7 +57,9 @@ class LandscapeTest {
      *   <li>CROWN: chord above, lower slope 1 if u > −l (w > 0) else 0: l3,1 = 1 for w ≤ 0 and w − 1 + 1 = w for w > 0
      *       (a jump of −1 at w = 0); l3,2 = −2λ = −1 − w for w ∈ (−1, 0] and (1 − λ)(w − 1) + λ(w − 1) = w − 1 on (0, 1):
      *       continuous, both sides −1 at 0.</li>
-     *   <li>CROWN-0 (lower slope always 0): l3,1 = 1 up to w = 1; l3,2 = −2λ = −1 − w on (−1, 1), then 0: hBox's jump.</li>
+     *   <li>CROWN-0 (003 App. K.4: x2 >= 0 for every neuron, stable ones too): l3,1 = 0 + 1 = 1 for every w; l3,2 = −u1,1
+     *       = −1 − w wherever x2,1 is not inactive (the chord's and the identity's maximum over [l, u] are both u), 0 for
+     *       w <= −1: continuous, where hBox (exact once stable) jumps at w = 1.</li>
      * </ul>
      */
     static double expected(Method m, double[] c, double w) {
@@ -68,7 +70,7 @@ class LandscapeTest {
             case HBOX -> first ? (w <= 1 ? 1 : w) : (w <= -1 || w >= 1 ? 0 : -1 - w);
             case DEEPZ -> first ? (w <= -1 ? 1 : w < 1 ? (w * w + 1) / 2 : w) : (w <= -1 || w >= 1 ? 0 : (w * w - 1) / 2);
             case CROWN, CROWN_IBP -> first ? (w <= 0 ? 1 : w) : (w <= -1 || w >= 1 ? 0 : w <= 0 ? -1 - w : w - 1);
-            case CROWN_0 -> first ? (w <= 1 ? 1 : w) : (w <= -1 || w >= 1 ? 0 : -1 - w);
+            case CROWN_0 -> first ? 1 : (w <= -1 ? 0 : -1 - w);
             case ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN -> throw new AssertionError(m);
         };
     }
@@ -121,16 +123,13 @@ class LandscapeTest {
         assertEquals(0, j.right(), 1e-8);
         assertEquals(2, j.size(), 1e-8);
         // Continuous: Box and DeepZ always (003 Theorem 1) — including their kinks at w = ±1 —, hBox on x3,1, CROWN on
-        // x3,2 (its lower-slope switch at w = 0 meets the same value −1 from both sides), CROWN-0 (no adaptive switch).
+        // x3,2 (its lower-slope switch at w = 0 meets the same value −1 from both sides), CROWN-0 everywhere (no switch).
         for (Method m : List.of(Method.IBP, Method.DEEPZ)) {
             for (double[] c : List.of(X31, X32)) assertEquals(List.of(), paperCurve(m, c).jumps(), m.toString());
         }
         assertEquals(List.of(), paperCurve(Method.HBOX, X31).jumps());
         assertEquals(List.of(), paperCurve(Method.CROWN, X32).jumps());
-        assertEquals(List.of(), paperCurve(Method.CROWN_0, X31).jumps());
-        Landscape.Jump j0 = paperCurve(Method.CROWN_0, X32).jumps().getFirst();
-        assertEquals(1, j0.delta(), 1e-8);
-        assertEquals(2, j0.size(), 1e-8);
+        for (double[] c : List.of(X31, X32)) assertEquals(List.of(), paperCurve(Method.CROWN_0, c).jumps(), "crown-0");
         // DeepZ's parabola is steep nowhere, but Box's kinks give grid changes that are not linear: no candidate survives.
         assertEquals(0, paperCurve(Method.DEEPZ, X31).evaluations());
     }

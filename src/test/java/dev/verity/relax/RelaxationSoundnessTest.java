@@ -240,8 +240,9 @@ class RelaxationSoundnessTest {
     }
 
     /**
-     * Stable neurons are exact for every kind: identity when l >= 0, the line a·z (0 for ReLU) when u <= 0.
-     * Both lines must coincide exactly (no slack), or back-substitution loses precision for nothing.
+     * Stable neurons are exact for every kind but CROWN-0: identity when l >= 0, the line a·z (0 for ReLU) when
+     * u <= 0. Both lines must coincide exactly (no slack), or back-substitution loses precision for nothing.
+     * CROWN-0 (003 App. K.4) keeps its lower line a·z on active neurons too.
      */
     @Test
     void stableNeuronsAreExactForEveryKind() {
@@ -253,7 +254,7 @@ class RelaxationSoundnessTest {
                 for (int i = 0; i < pre.size(); i++) {
                     double s = pre.lower(i) >= 0 ? 1 : a;
                     String where = kind + " a=" + a + " [" + pre.lower(i) + ", " + pre.upper(i) + "]";
-                    assertEquals(s, lines.lowerSlope()[i], 0, where);
+                    assertEquals(kind == ReluRelaxation.ZERO ? a : s, lines.lowerSlope()[i], 0, where);
                     assertEquals(s, lines.upperSlope()[i], 0, where);
                     assertEquals(0, lines.lowerIntercept()[i], 0, where);
                     assertEquals(0, lines.upperIntercept()[i], 0, where);
@@ -297,6 +298,32 @@ class RelaxationSoundnessTest {
         assertEquals(li, lines.lowerIntercept()[i], 1e-15, "lower intercept, " + where);
         assertEquals(us, lines.upperSlope()[i], 1e-15, "upper slope, " + where);
         assertEquals(ui, lines.upperIntercept()[i], 1e-15, "upper intercept, " + where);
+    }
+
+    /**
+     * CROWN-0 is continuous in (l, u) (the point of 003 App. K.4): across l = 0 (unstable → active) and u = 0
+     * (inactive → unstable) its lines change by at most the change of the bounds, where CROWN's lower slope jumps.
+     */
+    @Test
+    void crownZeroLinesAreContinuousAcrossStability() {
+        double d = 1e-9;
+        for (double other : new double[] {0.01, 0.5, 3, 40}) {
+            for (double a : LEAKY_SLOPES) {
+                // l crosses 0 with u = other; then u crosses 0 with l = −other.
+                Interval pre = new Interval(new double[] {-d, d, -other, -other}, new double[] {other, other, -d, d});
+                Lines z = Relaxations.leakyRelu(pre, a, ReluRelaxation.ZERO);
+                for (int pair : new int[] {0, 2}) {
+                    String where = "a=" + a + " other=" + other + " pair " + pair;
+                    assertEquals(z.lowerSlope()[pair], z.lowerSlope()[pair + 1], 1e-6, where);
+                    assertEquals(z.upperSlope()[pair], z.upperSlope()[pair + 1], 1e-6, where);
+                    assertEquals(z.upperIntercept()[pair], z.upperIntercept()[pair + 1], 1e-6, where);
+                }
+            }
+        }
+        // CROWN's adaptive lower slope is not: 0 just before l = 0 with u small, 1 once active.
+        Lines c = Relaxations.relu(new Interval(new double[] {-0.5, 1e-9}, new double[] {0.4, 0.4}), ReluRelaxation.ADAPTIVE);
+        assertEquals(0, c.lowerSlope()[0], 0);
+        assertEquals(1, c.lowerSlope()[1], 0);
     }
 
     /** The upper line of every chord-based kind touches the activation at both endpoints (it is the chord). */
