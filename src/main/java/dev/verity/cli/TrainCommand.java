@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
                         + "MODEL.ckpt (checkpoint; --resume continues from it). Certify the result with `verity eval`.",
                 "Exit status: 0 done, 2 bad input, 1 internal error."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", required = true, paramLabel = "DIR",
+    @Option(names = "--data", paramLabel = "DIR",
             description = "IDX directory with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] (MNIST, Fashion-MNIST).")
     Path data;
 
@@ -54,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eps", paramLabel = "E", description = "The test radius ε (L∞, pixels in [0, 1]); > 0.")
     Double eps;
 
-    @Option(names = "--out", required = true, paramLabel = "MODEL.onnx", description = "Where to write the model.")
+    @Option(names = "--out", paramLabel = "MODEL.onnx", description = "Where to write the model (required).")
     Path out;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default: 200 with a preset, else 10).")
@@ -107,9 +107,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--pgd-steps", paramLabel = "N", defaultValue = "10", description = "PGD steps per batch for --method pgd (default ${DEFAULT-VALUE}).")
     int pgdSteps;
 
-    @Option(names = "--normalize", split = ",", paramLabel = "MEAN,STD",
-            description = "Put (x − MEAN) / STD in front of the network (e.g. 0.1307,0.3081 for MNIST); exported with it, ε stays in pixel units.")
-    List<Double> normalize;
+    @Option(names = "--normalize", paramLabel = "MEAN,STD|data|none",
+            description = "Put (x − MEAN) / STD in front of the network (e.g. 0.1307,0.3081 for MNIST; `data`: the training split's "
+                    + "pixel mean and std); exported with it, ε stays in pixel units. Default: none.")
+    String normalize;
 
     @Option(names = "--resume", description = "Continue the run whose checkpoint (MODEL.ckpt) is next to --out.")
     boolean resume;
@@ -130,11 +131,17 @@ final class TrainCommand implements Callable<Integer> {
             outW.flush();
             return Main.EXIT_OK;
         }
+        if (data == null) throw new InvalidInputException("--data is required (an IDX directory with a train-* split)");
+        if (out == null) throw new InvalidInputException("--out is required (where to write MODEL.onnx)");
         TrainConfig config = config();
         if (!(checkpointMinutes > 0)) throw new InvalidInputException("--checkpoint-minutes must be > 0");
         TrainingRun.Outputs files = TrainingRun.Outputs.of(out);
         TrainingRun.checkWritable(files);
         TrainingRun.Data d = TrainingRun.Data.load(data, limit == null ? Integer.MAX_VALUE : limit, validation);
+        if (normalize != null && normalize.trim().equalsIgnoreCase("data")) {
+            double[] ms = TrainingRun.pixelMeanStd(d.train());
+            config = config.withNormalization(ms[0], ms[1]);
+        }
         err.printf("training %s: %d training samples, %d validation; %s%n", out, d.train().size(), d.validation().size(), config.describe());
         err.flush();
         Progress progress = new Progress(err, config.schedule().epochs());
@@ -165,7 +172,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!(e > 0)) throw new InvalidInputException("--eps must be > 0, got " + e);
         int n = epochs != null ? epochs : row != null ? Presets.EPOCHS : 10;
         if (n < 1) throw new InvalidInputException("--epochs must be >= 1");
-        if (normalize != null && normalize.size() != 2) throw new InvalidInputException("--normalize takes MEAN,STD");
+        double[] norm = parseNormalize(normalize);
         Schedule base = row != null ? Presets.schedule(row, n)
                 : new Schedule(n, n / 20, Math.max(1, (int) Math.round(n * 0.5)), e, 0, 0, 5e-4, Schedule.LrSchedule.MILESTONES);
         Schedule.LrSchedule lrs = lrSchedule == null ? base.lrSchedule() : switch (lrSchedule.toLowerCase(Locale.ROOT)) {
@@ -184,7 +191,21 @@ final class TrainCommand implements Callable<Integer> {
         }
         return new TrainConfig(a, m, e, s, l1 != null ? l1 : row != null ? row.l1() : 0, elision != null ? elision : row == null || row.elision(),
                 batch != null ? batch : Presets.BATCH, seed, validation, pgdSteps, row == null ? null : row.name(),
-                normalize == null ? 0 : normalize.get(0), normalize == null ? 1 : normalize.get(1));
+                norm[0], norm[1]);
+    }
+
+    /** MEAN,STD as given; none (or absent) and data (resolved once the data is read) as 0, 1. */
+    static double[] parseNormalize(String s) {
+        if (s == null) return new double[] {0, 1};
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("none") || t.equals("data")) return new double[] {0, 1};
+        String[] parts = t.split(",");
+        try {
+            if (parts.length == 2) return new double[] {Double.parseDouble(parts[0].trim()), Double.parseDouble(parts[1].trim())};
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidInputException("--normalize takes MEAN,STD (e.g. 0.1307,0.3081), data or none; got '" + s + "'");
     }
 
     /** A progress bar with ETA on stderr (redrawn in place on a terminal, a line per quarter epoch otherwise), and a line per epoch. */

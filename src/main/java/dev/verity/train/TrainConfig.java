@@ -28,6 +28,11 @@ public record TrainConfig(String arch, TrainMethod method, double epsTest, Sched
 
     public boolean normalised() { return mean != 0 || std != 1; }
 
+    /** The same run with the input normalisation (x − mean) / std. */
+    public TrainConfig withNormalization(double mean, double std) {
+        return new TrainConfig(arch, method, epsTest, schedule, l1, elision, batchSize, seed, validation, pgdSteps, preset, mean, std);
+    }
+
     public TrainConfig {
         Architecture.parse(arch); // validates
         if (!(epsTest > 0)) throw new dev.verity.InvalidInputException("--eps must be > 0, got " + epsTest);

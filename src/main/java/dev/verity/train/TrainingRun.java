@@ -43,6 +43,18 @@ public final class TrainingRun {
         }
     }
 
+    /** The mean and standard deviation of every pixel of the set (what --normalize data puts in front of the network). */
+    public static double[] pixelMeanStd(Dataset d) {
+        double[] x = d.images().data();
+        double sum = 0;
+        for (double v : x) sum += v;
+        double mean = sum / x.length, sq = 0;
+        for (double v : x) sq += (v - mean) * (v - mean);
+        double std = Math.sqrt(sq / x.length);
+        if (!(std > 0)) throw new InvalidInputException("--normalize data: the training images are constant (std 0)");
+        return new double[] {mean, std};
+    }
+
     /** Checks before any work that the output folder takes files (a bad path is bad input, not a crash after an hour). */
     public static void checkWritable(Outputs out) {
         Path dir = out.model().toAbsolutePath().getParent();

@@ -66,6 +66,11 @@ class TrainCommandTest {
                 new Case("--eps must be > 0", "--arch", "fc", "--method", "box", "--eps", "-0.1", "--data", data, "--out", out),
                 new Case("no training split", "--arch", "fc", "--method", "box", "--eps", "0.1", "--data", dir.toString(), "--out", out),
                 new Case("unknown preset", "--preset", "fc-box-0.7", "--data", data, "--out", out),
+                new Case("--normalize takes MEAN,STD", "--preset", "fc-box-0.1", "--normalize", "0.1", "--data", data, "--out", out),
+                new Case("--normalize takes MEAN,STD", "--preset", "fc-box-0.1", "--normalize", "mnist", "--data", data, "--out", out),
+                new Case("std > 0", "--preset", "fc-box-0.1", "--normalize", "0.1,0", "--data", data, "--out", out),
+                new Case("--data is required", "--preset", "fc-box-0.1", "--out", out),
+                new Case("--out is required", "--preset", "fc-box-0.1", "--data", data),
                 new Case("cannot write the model", "--arch", "fc", "--method", "box", "--eps", "0.1", "--data", data, "--out",
                         notWritable.resolve("m.onnx").toString()))) {
             String[] args = new String[c.args().length + 1];
@@ -77,9 +82,24 @@ class TrainCommandTest {
         }
     }
 
+    /** --normalize data: the training split's own pixel statistics (MNIST's are the well-known 0.1307 and 0.3081). */
+    @Test
+    void normalizeDataUsesTheTrainingSplitsStatistics(@TempDir Path dir) throws Exception {
+        dev.verity.data.Dataset all = dev.verity.data.IdxReader.readSplit(shared().resolve("benchmarks/datasets/mnist"), "train", Integer.MAX_VALUE);
+        double[] ms = dev.verity.train.TrainingRun.pixelMeanStd(all);
+        assertEquals(0.1307, ms[0], 5e-5);
+        assertEquals(0.3081, ms[1], 5e-5);
+        Path model = dir.resolve("n.onnx");
+        CliTest.Result r = cli("train", "--data", mnist(), "--arch", "fc:16", "--method", "standard", "--eps", "0.1", "--out", model.toString(),
+                "--epochs", "1", "--limit", "600", "--validation", "100", "--normalize", "data", "--json");
+        assertEquals(0, r.status(), r.err());
+        double[] own = dev.verity.train.TrainingRun.pixelMeanStd(all.slice(0, 500, "first 500"));
+        assertTrue(r.err().contains("normalize=" + own[0] + "," + own[1]), r.err());
+    }
+
     @Test
     void listsThePresets() {
-        CliTest.Result r = cli("train", "--list-presets", "--data", ".", "--out", "x.onnx");
+        CliTest.Result r = cli("train", "--list-presets");
         assertEquals(0, r.status(), r.err());
         assertEquals(36, r.out().lines().count());
         assertTrue(r.out().contains("fc-deepz-0.3"), r.out());
