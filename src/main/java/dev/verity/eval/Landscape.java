@@ -52,8 +52,8 @@ public final class Landscape {
     private final double[] c;
 
     /**
-     * @param net a chain of dense, convolution, ReLU, flatten and reshape layers (what {@link DifferentiableBounds}
-     *            differentiates); anything else is an {@link InvalidInputException}
+     * @param net a chain of dense, convolution, ReLU, flatten, reshape and fixed element-wise affine (input
+     *            normalisation) layers (what {@link DifferentiableBounds} differentiates); anything else is an {@link InvalidInputException}
      * @param box the input box
      * @param c   the objective: the lower bound of {@code c·y} over the box is what is swept
      */
@@ -65,8 +65,8 @@ public final class Landscape {
         try {
             new Model(net);
         } catch (InvalidInputException e) {
-            throw new InvalidInputException("landscape needs a chain of dense, convolution, ReLU, flatten and reshape layers (the bounds "
-                    + "it differentiates): " + e.getMessage(), e);
+            throw new InvalidInputException("landscape needs a chain of dense, convolution, ReLU, flatten, reshape and element-wise affine "
+                    + "layers (the bounds it differentiates): " + e.getMessage(), e);
         }
         if (DifferentiableBounds.parameters(net).isEmpty()) throw new InvalidInputException("landscape: the network has no dense or convolution layer");
         this.net = net;
