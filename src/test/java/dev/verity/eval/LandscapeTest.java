@@ -235,4 +235,39 @@ class LandscapeTest {
                 () -> new Landscape(sig, new Interval(new double[2], new double[] {1, 1}), new double[] {1}));
         assertTrue(e.getMessage().contains("landscape"), e.getMessage());
     }
+
+    /**
+     * Input normalisation in front ((x − m)/s, as `train --normalize` exports it) followed by a first layer W·s,
+     * b + W·m computes the same function as the plain W, b: along the first layer's bias both landscapes are equal.
+     */
+    @Test
+    void aNormalisedNetworkHasTheLandscapeOfItsFoldedTwin() {
+        Network plain = randomMlp(5, 3, 6, 2);
+        double m = 0.13, sd = 0.31;
+        Layer.Dense first = (Layer.Dense) plain.node(1).layer();
+        Network.Builder b = Network.builder(new Shape(3));
+        b.add(new Layer.Affine(new Tensor(new double[] {1 / sd, 1 / sd, 1 / sd}, 3), new Tensor(new double[] {-m / sd, -m / sd, -m / sd}, 3)));
+        double[] w = first.weight().data(), bias = first.bias().data();
+        // The normalised net's first layer sees (x − m)/s; give it weights W·s and bias b + W·m so that it computes W·x + b.
+        double[] scaled = new double[w.length], shifted = bias.clone();
+        for (int j = 0; j < 6; j++) {
+            for (int k = 0; k < 3; k++) {
+                scaled[j * 3 + k] = w[j * 3 + k] * sd;
+                shifted[j] += w[j * 3 + k] * m;
+            }
+        }
+        b.add(new Layer.Dense(new Tensor(scaled, 6, 3), new Tensor(shifted, 6)));
+        for (int id = 2; id < plain.nodes().size(); id++) b.add(plain.node(id).layer());
+        Network normalised = b.build();
+        Interval box = new Interval(new double[] {0.1, 0.2, 0.3}, new double[] {0.5, 0.6, 0.9});
+        double[] c = {1, -1}, dir = {1, -1, 0.5, 0, 2, -0.5};
+        for (Method meth : List.of(Method.IBP, Method.HBOX, Method.DEEPZ, Method.CROWN, Method.CROWN_0, Method.CROWN_IBP)) {
+            Landscape a = new Landscape(plain, box, c), n = new Landscape(normalised, box, c);
+            Landscape.Curve ca = a.sweep("p", meth, a.along(1, dir, "b"), Landscape.Settings.of(1, 40));
+            Landscape.Curve cn = n.sweep("n", meth, n.along(1, dir, "b"), Landscape.Settings.of(1, 40));
+            for (int k = 0; k < ca.values().length; k++)
+                assertEquals(ca.values()[k], cn.values()[k], 1e-9 * (1 + Math.abs(ca.values()[k])), meth + " k=" + k);
+            assertEquals(ca.jumps().size(), cn.jumps().size(), meth.toString());
+        }
+    }
 }
