@@ -95,6 +95,22 @@ class TrainCommandTest {
         assertEquals(0, r.status(), r.err());
         double[] own = dev.verity.train.TrainingRun.pixelMeanStd(all.slice(0, 500, "first 500"));
         assertTrue(r.err().contains("normalize=" + own[0] + "," + own[1]), r.err());
+
+        // A preset normalises by the data unless told otherwise.
+        String[] preset = {"train", "--data", mnist(), "--preset", "fc-box-0.1", "--arch", "fc:16", "--epochs", "1", "--limit", "600",
+                "--validation", "100"};
+        CliTest.Result p = cli(concat(preset, "--out", dir.resolve("p.onnx").toString()));
+        assertEquals(0, p.status(), p.err());
+        assertTrue(p.err().contains("normalize=" + own[0] + "," + own[1]), p.err());
+        CliTest.Result none = cli(concat(preset, "--out", dir.resolve("q.onnx").toString(), "--normalize", "none"));
+        assertEquals(0, none.status(), none.err());
+        assertTrue(!none.err().contains("normalize="), none.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 
     @Test
