@@ -73,12 +73,15 @@ class TrainerTest {
         double before = objective(t, train, eps);
         t.run(new Trainer.Listener() {}, () -> false, () -> {});
         double after = objective(t, train, eps);
-        assertTrue(after < 0.5 * before, method + ": loss " + before + " -> " + after);
+        // CROWN-0 (003 App. K.4) drops the identity of every active neuron: so loose that 003 could not train with it;
+        // it must still lower its loss, not halve it.
+        assertTrue(after < (method == TrainMethod.CROWN_0 ? 0.95 : 0.5) * before, method + ": loss " + before + " -> " + after);
         assertEquals(6, t.log().size());
         EpochRecord last = t.log().getLast();
         // Six short epochs: well above chance (1/3) for every method, and the certified ones certify much of it.
-        assertTrue(last.validationAccuracy() > 0.66, method + " " + last);
-        if (method.certified()) assertTrue(last.certifiedAccuracy() > 0.5, method + " " + last);
+        // CROWN-0's bound is too loose to train to accuracy (003 App. K.4: "unable to obtain meaningful results").
+        if (method != TrainMethod.CROWN_0) assertTrue(last.validationAccuracy() > 0.66, method + " " + last);
+        if (method.certified() && method != TrainMethod.CROWN_0) assertTrue(last.certifiedAccuracy() > 0.5, method + " " + last);
     }
 
     @Test
