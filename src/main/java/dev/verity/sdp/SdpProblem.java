@@ -1,0 +1,241 @@
+package dev.verity.sdp;
+
+import dev.verity.bounds.Interval;
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The SDP relaxation of paper 002 (eq. 7, with biases) of {@code max c·y + d} over a ReLU chain and an input box,
+ * in structured form: nothing of size n² is stored.
+ *
+ * <p><b>Coordinates.</b> The lifted vector is v = [1; x⁰; x¹; …; x^L] (x^i the post-ReLU values of hidden layer i,
+ * {@link ReluChain}). Every coordinate is centred and scaled to its box: x = c + r·x̃ with c the box centre and
+ * r ≥ its half-width, so the box constraint (d), (x − l)(u − x) ≥ 0, becomes x̃² ≤ 1, i.e. {@code P̃_kk ≤ P̃_00}.
+ * The map v ↦ ṽ is affine and invertible, so P ↦ T P Tᵀ maps the feasible set of eq. 7 onto that of the centred
+ * problem and the optimum is unchanged; each of eq. 7's constraints is a bilinear form aᵀPb whose coefficient
+ * vectors simply transform as a ↦ T⁻ᵀa (so its multiplier means the same in both coordinates). What it buys: the
+ * trace of every feasible P̃ is at most n (the dimension), the box multipliers are diagonal shifts of the dual
+ * matrix at unit cost, and all coordinates have the same scale. A coordinate whose box is a point (r = 0: an
+ * inactive ReLU, a zero-width input) equals c·1 in every feasible P (by (d) and the 2×2 minors) and is dropped,
+ * its value going into the constants. The radius is rounded up, so the boxes used contain the given ones.
+ *
+ * <p><b>Constraints</b> (paper 002 eq. 7), for neuron j of hidden layer i with post-activation
+ * q_j(v) = c_j + r_j x̃_j and pre-activation p_j(v) = b̃_j + W̃_j x̃^{i−1} (W̃ = W·diag(r^{i−1}),
+ * b̃ = b + W c^{i−1}), writing g_j = q_j − p_j:
+ * (a) ⟨e₀, P q_j⟩ ≥ 0; (b) ⟨e₀, P g_j⟩ ≥ 0; (c) q_jᵀ P g_j = 0, i.e. diag(P[x^i x^iᵀ]) = diag(W P[x^{i−1} x^iᵀ]) + b ⊙ P[x^i];
+ * (d) P_kk ≤ P_00 for every kept coordinate; and P_00 = 1, P ⪰ 0. The objective is ⟨e₀, P o⟩ with
+ * o(v) = c·(W_{L+1} x^L + b_{L+1}) + d. An inactive neuron keeps only (b), which reads p_j ≤ 0.
+ */
+public final class SdpProblem {
+    /** One block of v: the input or a hidden layer's post-activations, over its original coordinates. */
+    record Block(int offset, int[] kept, int[] position, double[] centre, double[] radius) {
+        int size() { return kept.length; }
+        int width() { return centre.length; }
+    }
+
+    /**
+     * Hidden layer i: pre-activation p = W̃ x̃^{in} + b̃ of its {@code out.width()} neurons. {@code btAbs} is
+     * |b| + |W|·|c^{in}|, the sum of the absolute terms of b̃ (for the rounding bounds of {@link DualOperator}).
+     */
+    record Map(Block in, Block out, double[] w, double[] b, double[] wt, double[] bt, double[] btAbs) {
+        int rows() { return out.width(); }
+        int cols() { return in.size(); }
+    }
+
+    private final ReluChain chain;
+    private final List<Block> blocks;
+    private final List<Map> maps;
+    private final int n;
+    private final double[] c;
+    private final double d;
+    /** Objective: o(ṽ) = o0 + oLast·x̃^L, with the absolute-term sums of each coefficient. */
+    private final double o0, o0Abs;
+    private final double[] oLast, oLastAbs;
+    /** Upper bound on the floating-point operations behind any entry of the dual matrix's first row. */
+    private final long rowOps;
+
+    private SdpProblem(ReluChain chain, List<Block> blocks, List<Map> maps, double[] c, double d) {
+        this.chain = chain;
+        this.blocks = List.copyOf(blocks);
+        this.maps = List.copyOf(maps);
+        Block last = blocks.getLast();
+        this.n = last.offset() + last.size();
+        this.c = c.clone();
+        this.d = d;
+        Layer.Dense out = chain.dense().getLast();
+        int outs = out.out(), width = last.width();
+        double[] wo = out.weight().data(), bo = out.bias().data();
+        double s = d, sAbs = Math.abs(d);
+        double[] w = new double[width], wAbs = new double[width];
+        for (int o = 0; o < outs; o++) {
+            if (c[o] == 0) continue;
+            s += c[o] * bo[o];
+            sAbs += Math.abs(c[o] * bo[o]);
+            for (int j = 0; j < width; j++) {
+                w[j] += c[o] * wo[o * width + j];
+                wAbs[j] += Math.abs(c[o] * wo[o * width + j]);
+            }
+        }
+        oLast = new double[last.size()];
+        oLastAbs = new double[last.size()];
+        for (int j = 0; j < width; j++) {
+            s += w[j] * last.centre()[j];
+            sAbs += wAbs[j] * Math.abs(last.centre()[j]);
+            int k = last.position()[j];
+            if (k >= 0) {
+                oLast[k] = w[j] * last.radius()[j];
+                oLastAbs[k] = wAbs[j] * last.radius()[j];
+            }
+        }
+        o0 = s;
+        o0Abs = sAbs;
+        long ops = n + (long) outs * (width + 2);
+        for (Map m : maps) ops += (long) m.rows() * (m.in().width() + 4);
+        rowOps = 8 * ops + 64;
+    }
+
+    /**
+     * The relaxation of {@code max c·y + d} over {@code inputBox} with the given pre-activation bounds, one
+     * interval per hidden (ReLU) layer in order (e.g. CROWN's or IBP's intermediate bounds; they must be valid:
+     * the relaxation is sound only if every reachable pre-activation lies in them).
+     *
+     * @throws dev.verity.InvalidInputException naming the first layer the SDP does not cover
+     */
+    public static SdpProblem of(Network net, Interval inputBox, List<Interval> preActivationBounds, double[] c, double d) {
+        ReluChain chain = ReluChain.of(net, inputBox);
+        if (preActivationBounds.size() != chain.hiddenLayers())
+            throw new IllegalArgumentException("the network has " + chain.hiddenLayers() + " hidden ReLU layers, got bounds for " + preActivationBounds.size());
+        if (c.length != chain.dense().getLast().out())
+            throw new IllegalArgumentException("objective over " + c.length + " outputs, the network has " + chain.dense().getLast().out());
+        if (!Double.isFinite(d)) throw new IllegalArgumentException("objective offset is not finite");
+        for (double v : c) if (!Double.isFinite(v)) throw new IllegalArgumentException("objective coefficient is not finite");
+        List<Block> blocks = new ArrayList<>();
+        Block in = block(1, chain.box().lower(), chain.box().upper(), "input box");
+        blocks.add(in);
+        List<Map> maps = new ArrayList<>();
+        for (int i = 0; i < chain.hiddenLayers(); i++) {
+            Layer.Dense dense = chain.dense().get(i);
+            Interval pre = preActivationBounds.get(i);
+            if (pre.size() != dense.out())
+                throw new IllegalArgumentException("bounds of hidden layer " + (i + 1) + " have " + pre.size() + " entries, the layer " + dense.out());
+            double[] lo = new double[pre.size()], hi = new double[pre.size()];
+            for (int j = 0; j < lo.length; j++) {
+                lo[j] = Math.max(0, pre.lower(j));
+                hi[j] = Math.max(0, pre.upper(j));
+            }
+            Block out = block(in.offset() + in.size(), lo, hi, "bounds of hidden layer " + (i + 1));
+            // relu(l) ≤ relu(u) holds even for l > u; an empty pre-activation interval is still an error
+            for (int j = 0; j < lo.length; j++)
+                if (!(pre.lower(j) <= pre.upper(j))) throw new IllegalArgumentException("bounds of hidden layer " + (i + 1) + " are empty at neuron " + j);
+            maps.add(map(dense, in, out));
+            blocks.add(out);
+            in = out;
+        }
+        return new SdpProblem(chain, blocks, maps, c, d);
+    }
+
+    private static Block block(int offset, double[] lo, double[] hi, String what) {
+        int w = lo.length;
+        double[] centre = new double[w], radius = new double[w];
+        int[] position = new int[w];
+        int kept = 0;
+        for (int j = 0; j < w; j++) {
+            if (!Double.isFinite(lo[j]) || !Double.isFinite(hi[j]) || lo[j] > hi[j])
+                throw new IllegalArgumentException(what + " is not a finite non-empty box at " + j + ": [" + lo[j] + ", " + hi[j] + "]");
+            if (lo[j] == hi[j]) {
+                centre[j] = lo[j];
+                position[j] = -1;
+                continue;
+            }
+            centre[j] = 0.5 * lo[j] + 0.5 * hi[j];
+            // nextUp of a rounded difference is at least the exact one: [lo, hi] ⊆ [c − r, c + r]
+            radius[j] = Math.max(Math.nextUp(hi[j] - centre[j]), Math.nextUp(centre[j] - lo[j]));
+            position[j] = kept++;
+        }
+        int[] keptIdx = new int[kept];
+        for (int j = 0; j < w; j++) if (position[j] >= 0) keptIdx[position[j]] = j;
+        return new Block(offset, keptIdx, position, centre, radius);
+    }
+
+    private static Map map(Layer.Dense dense, Block in, Block out) {
+        int rows = dense.out(), width = dense.in(), cols = in.size();
+        double[] w = dense.weight().data(), b = dense.bias().data();
+        double[] wt = new double[rows * cols], bt = new double[rows], btAbs = new double[rows];
+        for (int j = 0; j < rows; j++) {
+            double s = b[j], sa = Math.abs(b[j]);
+            for (int k = 0; k < width; k++) {
+                double wjk = w[j * width + k];
+                s += wjk * in.centre()[k];
+                sa += Math.abs(wjk * in.centre()[k]);
+                int p = in.position()[k];
+                if (p >= 0) wt[j * cols + p] = wjk * in.radius()[k];
+            }
+            bt[j] = s;
+            btAbs[j] = sa;
+        }
+        return new Map(in, out, w, b, wt, bt, btAbs);
+    }
+
+    /** Dimension of the lifted matrix P (1 + kept input and hidden coordinates). */
+    public int dimension() { return n; }
+
+    /** Number of hidden ReLU layers. */
+    public int hiddenLayers() { return maps.size(); }
+
+    /** The objective coefficients over the network outputs. */
+    public double[] objective() { return c.clone(); }
+
+    public double objectiveOffset() { return d; }
+
+    /** The input box the first Dense reads (after any affine prefix). */
+    public Interval inputBox() { return chain.box(); }
+
+    List<Block> blocks() { return blocks; }
+
+    List<Map> maps() { return maps; }
+
+    ReluChain chain() { return chain; }
+
+    double o0() { return o0; }
+
+    double o0Abs() { return o0Abs; }
+
+    double[] oLast() { return oLast; }
+
+    double[] oLastAbs() { return oLastAbs; }
+
+    long rowOps() { return rowOps; }
+
+    /**
+     * The interval bound of the objective over the last hidden layer's box, o0 + Σ|o_k|: the value of the dual
+     * point {@link DualOperator#intervalPoint} and so an upper bound on the SDP optimum (the SDP's P[x^L] lies in
+     * that box).
+     */
+    public double intervalBound() {
+        double s = o0;
+        for (double v : oLast) s += Math.abs(v);
+        return s;
+    }
+
+    /** The objective c·y + d at the network's output for an input x (after the affine prefix), in double. */
+    double value(double[] x) {
+        double[] h = x;
+        List<Layer.Dense> dense = chain.dense();
+        for (int i = 0; i < dense.size(); i++) {
+            Layer.Dense l = dense.get(i);
+            double[] w = l.weight().data(), b = l.bias().data(), z = new double[l.out()];
+            for (int j = 0; j < z.length; j++) {
+                double s = b[j];
+                for (int k = 0; k < h.length; k++) s += w[j * h.length + k] * h[k];
+                z[j] = i < dense.size() - 1 ? Math.max(0, s) : s;
+            }
+            h = z;
+        }
+        double s = d;
+        for (int o = 0; o < h.length; o++) s += c[o] * h[o];
+        return s;
+    }
+}
