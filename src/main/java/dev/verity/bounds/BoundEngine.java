@@ -10,6 +10,7 @@ import dev.verity.model.Node;
 import dev.verity.relax.Lines;
 import dev.verity.relax.Relaxations;
 import dev.verity.relax.ReluRelaxation;
+import dev.verity.sdp.SdpProblem;
 import dev.verity.tensor.AdjointOps;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;
@@ -27,18 +28,27 @@ import java.util.function.IntFunction;
 public final class BoundEngine {
     private final Network net;
     private final BoundOptions options;
-    private final LayerConstants constants = new LayerConstants();
+    private final LayerConstants constants;
     private final IntervalOps intervals = new IntervalOps();
     /** Built on first use (the dual's layer structure is fixed per network). */
     private volatile LagrangianDual lagrangianDual;
+    /** The SDP preset's multipliers between calls; null: none kept ({@link #withWarmStarts}). */
+    private final SdpPreset.Memory sdpMemory;
 
     public BoundEngine(Network net) {
         this(net, BoundOptions.defaults());
     }
 
     public BoundEngine(Network net, BoundOptions options) {
+        this(net, options, new LayerConstants(), null, null);
+    }
+
+    private BoundEngine(Network net, BoundOptions options, LayerConstants constants, BoundEngine parent, SdpPreset.Memory sdpMemory) {
         this.net = net;
         this.options = options;
+        this.constants = constants;
+        this.lagrangianDual = parent == null ? null : parent.lagrangianDual;
+        this.sdpMemory = sdpMemory;
     }
 
     public Network network() { return net; }
@@ -58,13 +68,34 @@ public final class BoundEngine {
      * that does not apply is an {@link InvalidInputException} naming the layer, never an approximation.
      */
     public boolean supports(Method method) {
-        if (method != Method.LAGRANGIAN) return true;
-        try {
-            lagrangian();
-            return true;
-        } catch (InvalidInputException e) {
-            return false;
-        }
+        return switch (method) {
+            case LAGRANGIAN -> {
+                try {
+                    lagrangian();
+                    yield true;
+                } catch (InvalidInputException e) {
+                    yield false;
+                }
+            }
+            case SDP -> SdpProblem.uncovered(net).isEmpty();
+            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> true;
+        };
+    }
+
+    /** @throws InvalidInputException naming the layer paper 002's SDP does not cover (never a silent fallback) */
+    private void requireSdp() {
+        SdpProblem.uncovered(net).ifPresent(why -> {
+            throw new InvalidInputException("method sdp does not apply to this network: " + why);
+        });
+    }
+
+    /**
+     * A view of this engine (same network, options and caches) that remembers the SDP preset's multipliers per
+     * objective row between calls, so that a sequence of related problems — a bisection over ε for one image —
+     * warm-starts each SDP from the last. Use one view per such sequence; the plain engine remembers nothing.
+     */
+    public BoundEngine withWarmStarts() {
+        return new BoundEngine(net, options, constants, this, new SdpPreset.Memory());
     }
 
     private LagrangianDual lagrangian() {
@@ -101,45 +132,49 @@ public final class BoundEngine {
             throw new IllegalArgumentException("objective over " + objective.outputs() + " outputs, the network has " + net.outputShape().numel());
         long start = System.nanoTime();
         List<IntervalTensor> ibp = intervalPass(box);
-        double[] lower, upper;
-        Map<Integer, Interval> pre;
-        if (method == Method.IBP) {
-            pre = preActivations(id -> ibp.get(id).sample0());
-            lower = intervalObjective(ibp, objective);
-            upper = negate(intervalObjective(ibp, objective.negate()));
-        } else if (method == Method.LAGRANGIAN) {
-            pre = intermediateBounds(Method.CROWN, box, ibp);
-            LagrangianDual dual = lagrangian();
-            lower = dual.problem(box, pre, objective).maximise(DualOptions.defaults(), null).lower();
-            upper = optimiseUpper ? negate(dual.problem(box, pre, objective.negate()).maximise(DualOptions.defaults(), null).lower())
-                    : negate(backSubstitute(box, pre, ReluRelaxation.ADAPTIVE, objective.negate()));
-        } else if (method.lp() != Method.Lp.NONE) {
-            LpPresets.Result r = new LpPresets(this).bound(method, box, ibp, objective, optimiseUpper);
-            pre = r.intermediate();
-            lower = r.lower();
-            upper = r.upper();
-        } else {
-            pre = intermediateBounds(method, box, ibp);
-            ReluRelaxation relaxation = method.relaxation();
-            if (method == Method.ALPHA_CROWN) {
-                Map<Integer, Interval> crownPre = pre;
-                if (options.alphaIntermediate()) pre = optimiseIntermediate(box, pre);
-                SlopeOptimizer optimizer = new SlopeOptimizer(this, box, pre);
-                lower = optimizer.maximise(objective);
-                upper = optimiseUpper ? negate(optimizer.maximise(objective.negate()))
+        return switch (method) {
+            case IBP -> new BoundResult(method, intervalObjective(ibp, objective), negate(intervalObjective(ibp, objective.negate())),
+                    preActivations(id -> ibp.get(id).sample0()), System.nanoTime() - start);
+            case LAGRANGIAN -> {
+                Map<Integer, Interval> pre = intermediateBounds(Method.CROWN, box, ibp);
+                LagrangianDual dual = lagrangian();
+                double[] lower = dual.problem(box, pre, objective).maximise(DualOptions.defaults(), null).lower();
+                double[] upper = optimiseUpper ? negate(dual.problem(box, pre, objective.negate()).maximise(DualOptions.defaults(), null).lower())
                         : negate(backSubstitute(box, pre, ReluRelaxation.ADAPTIVE, objective.negate()));
-                if (crownPre != pre) {
-                    // With re-optimised intermediate bounds the slopes start from the adaptive choice at those
-                    // bounds, not from CROWN's result; keep CROWN's where it is tighter, so alpha-crown ⊆ crown.
-                    lower = max(lower, backSubstitute(box, crownPre, ReluRelaxation.ADAPTIVE, objective));
-                    upper = min(upper, negate(backSubstitute(box, crownPre, ReluRelaxation.ADAPTIVE, objective.negate())));
-                }
-            } else {
-                lower = backSubstitute(box, pre, relaxation, objective);
-                upper = negate(backSubstitute(box, pre, relaxation, objective.negate()));
+                yield new BoundResult(method, lower, upper, pre, System.nanoTime() - start);
             }
+            case SDP -> {
+                requireSdp();
+                yield new SdpPreset(this, sdpMemory).bound(box, intermediateBounds(Method.CROWN, box, ibp), objective, optimiseUpper, start);
+            }
+            case LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> {
+                LpPresets.Result r = new LpPresets(this).bound(method, box, ibp, objective, optimiseUpper);
+                yield new BoundResult(method, r.lower(), r.upper(), r.intermediate(), System.nanoTime() - start);
+            }
+            case ALPHA_CROWN -> alphaCrown(box, ibp, objective, optimiseUpper, start);
+            case HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> {
+                Map<Integer, Interval> pre = intermediateBounds(method, box, ibp);
+                yield new BoundResult(method, backSubstitute(box, pre, method.relaxation(), objective),
+                        negate(backSubstitute(box, pre, method.relaxation(), objective.negate())), pre, System.nanoTime() - start);
+            }
+        };
+    }
+
+    private BoundResult alphaCrown(Interval box, List<IntervalTensor> ibp, Objective objective, boolean optimiseUpper, long start) {
+        Map<Integer, Interval> pre = intermediateBounds(Method.ALPHA_CROWN, box, ibp);
+        Map<Integer, Interval> crownPre = pre;
+        if (options.alphaIntermediate()) pre = optimiseIntermediate(box, pre);
+        SlopeOptimizer optimizer = new SlopeOptimizer(this, box, pre);
+        double[] lower = optimizer.maximise(objective);
+        double[] upper = optimiseUpper ? negate(optimizer.maximise(objective.negate()))
+                : negate(backSubstitute(box, pre, ReluRelaxation.ADAPTIVE, objective.negate()));
+        if (crownPre != pre) {
+            // With re-optimised intermediate bounds the slopes start from the adaptive choice at those
+            // bounds, not from CROWN's result; keep CROWN's where it is tighter, so alpha-crown ⊆ crown.
+            lower = max(lower, backSubstitute(box, crownPre, ReluRelaxation.ADAPTIVE, objective));
+            upper = min(upper, negate(backSubstitute(box, crownPre, ReluRelaxation.ADAPTIVE, objective.negate())));
         }
-        return new BoundResult(method, lower, upper, pre, System.nanoTime() - start);
+        return new BoundResult(Method.ALPHA_CROWN, lower, upper, pre, System.nanoTime() - start);
     }
 
     /**

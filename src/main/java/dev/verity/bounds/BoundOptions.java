@@ -1,5 +1,7 @@
 package dev.verity.bounds;
 
+import dev.verity.sdp.SdpOptions;
+
 import dev.verity.lp.LpBackend;
 
 /**
@@ -17,9 +19,11 @@ import dev.verity.lp.LpBackend;
  *                         results in shared/oracle are reproduced only this way); off: intermediate
  *                         bounds stay at CROWN's.
  * @param lpBackend        the LP solver of the LP presets (the bound is always the safe bound from its duals)
+ * @param sdp              the SDP preset's solver budget per SDP (one SDP per objective row and direction)
  */
 public record BoundOptions(Intermediate intermediate, int rowChunk, int alphaIterations, double alphaLearningRate,
-                           double alphaDecay, int alphaPatience, boolean alphaIntermediate, LpBackend lpBackend) {
+                           double alphaDecay, int alphaPatience, boolean alphaIntermediate, LpBackend lpBackend,
+                           SdpOptions sdp) {
 
     /**
      * {@code PURE}: textbook CROWN/DeepPoly — every intermediate neuron by back-substitution (the
@@ -32,26 +36,31 @@ public record BoundOptions(Intermediate intermediate, int rowChunk, int alphaIte
     public BoundOptions {
         if (rowChunk < 1 || alphaIterations < 0 || alphaLearningRate <= 0 || alphaDecay <= 0 || alphaPatience < 1)
             throw new IllegalArgumentException("invalid bound options");
+        java.util.Objects.requireNonNull(sdp, "sdp");
     }
 
     /** Textbook defaults; alpha-CROWN as the oracle ran it: Adam, lr 0.1, ×0.98 per step, 100 steps, patience 10. */
     public static BoundOptions defaults() {
-        return new BoundOptions(Intermediate.PURE, 512, 100, 0.1, 0.98, 10, true, LpBackend.GLOP);
+        return new BoundOptions(Intermediate.PURE, 512, 100, 0.1, 0.98, 10, true, LpBackend.GLOP, SdpOptions.defaults());
     }
 
     public BoundOptions withIntermediate(Intermediate mode) {
-        return new BoundOptions(mode, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend);
+        return new BoundOptions(mode, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, sdp);
     }
 
     public BoundOptions withAlphaIterations(int iterations) {
-        return new BoundOptions(intermediate, rowChunk, iterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend);
+        return new BoundOptions(intermediate, rowChunk, iterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, sdp);
     }
 
     public BoundOptions withAlphaIntermediate(boolean optimise) {
-        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, optimise, lpBackend);
+        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, optimise, lpBackend, sdp);
     }
 
     public BoundOptions withLpBackend(LpBackend backend) {
-        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, backend);
+        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, backend, sdp);
+    }
+
+    public BoundOptions withSdp(SdpOptions options) {
+        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, options);
     }
 }

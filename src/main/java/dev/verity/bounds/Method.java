@@ -45,7 +45,14 @@ public enum Method {
      * is a valid bound and the best is kept (anytime), converging to the Triangle LP value. Chains of
      * dense/conv/affine layers and element-wise activations only ({@link BoundEngine#supports}).
      */
-    LAGRANGIAN("lagrangian", ReluRelaxation.ADAPTIVE, false);
+    LAGRANGIAN("lagrangian", ReluRelaxation.ADAPTIVE, false),
+    /**
+     * Paper 002's SDP relaxation (eq. 3, 4 and, for several hidden layers, eq. 7) with CROWN's intermediate bounds
+     * (002 uses intervals, eq. 8; CROWN's are never looser): one SDP per objective row, solved by a first-order
+     * dual method whose every reported bound is certified ({@link dev.verity.sdp.SdpSolver}). Chains of Dense and
+     * ReLU layers only ({@link BoundEngine#supports}).
+     */
+    SDP("sdp", ReluRelaxation.ADAPTIVE, false);
 
     /** How an LP preset uses linear programs (NONE: a bound-propagation preset). */
     public enum Lp {

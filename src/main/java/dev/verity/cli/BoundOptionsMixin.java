@@ -2,7 +2,10 @@ package dev.verity.cli;
 
 import dev.verity.InvalidInputException;
 import dev.verity.bounds.BoundOptions;
+import dev.verity.sdp.SdpOptions;
 import picocli.CommandLine.Option;
+
+import java.time.Duration;
 
 /** The bound engine's options, shared by every command that computes bounds. */
 final class BoundOptionsMixin {
@@ -26,6 +29,15 @@ final class BoundOptionsMixin {
                     "Whichever runs, the bound is the safe bound computed from its duals, never its reported objective."})
     String lpSolver;
 
+    @Option(names = "--sdp-time", defaultValue = "10", paramLabel = "S",
+            description = {"sdp: wall-clock limit per SDP in seconds, one SDP per margin and direction (default ${DEFAULT-VALUE}).",
+                    "Stopping early only loosens the bound: every bound reported is certified."})
+    double sdpTime;
+
+    @Option(names = "--sdp-tolerance", defaultValue = "1e-3", paramLabel = "G",
+            description = "sdp: stop an SDP once its certified bound is within G of the best network point's value (default ${DEFAULT-VALUE}).")
+    double sdpTolerance;
+
     BoundOptions toOptions() {
         BoundOptions.Intermediate mode = switch (intermediate) {
             case "pure" -> BoundOptions.Intermediate.PURE;
@@ -33,7 +45,12 @@ final class BoundOptionsMixin {
             default -> throw new InvalidInputException("--intermediate must be pure or intersect-ibp, got '" + intermediate + "'");
         };
         if (alphaIterations < 0) throw new InvalidInputException("--alpha-iterations must be >= 0, got " + alphaIterations);
-        return BoundOptions.defaults().withIntermediate(mode).withAlphaIterations(alphaIterations).withAlphaIntermediate(alphaIntermediate)
+        if (!(sdpTime > 0) || Double.isInfinite(sdpTime)) throw new InvalidInputException("--sdp-time must be a number of seconds > 0, got " + sdpTime);
+        if (!(sdpTolerance >= 0) || Double.isInfinite(sdpTolerance))
+            throw new InvalidInputException("--sdp-tolerance must be a finite number >= 0, got " + sdpTolerance);
+        SdpOptions sdp = SdpOptions.defaults().withTimeLimit(Duration.ofNanos((long) (sdpTime * 1e9))).withTolerance(sdpTolerance)
+                .withMaxIterations(Integer.MAX_VALUE);
+        return BoundOptions.defaults().withSdp(sdp).withIntermediate(mode).withAlphaIterations(alphaIterations).withAlphaIntermediate(alphaIntermediate)
                 .withLpBackend(dev.verity.lp.LpBackend.parse(lpSolver));
     }
 }

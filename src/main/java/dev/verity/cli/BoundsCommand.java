@@ -42,7 +42,9 @@ import java.util.concurrent.Callable;
                 "JSON keys: method, outputs.lower, outputs.upper, margins.lower (one per disjunct, all cases in order), "
                         + "min_margin, verified, time_ms, and cases (an array with the same keys per input box of the "
                         + "property, plus case); top-level outputs are the element-wise min/max over the cases, min_margin and "
-                        + "verified aggregate all cases. Infinite values are written as null. With --method all: a JSON array "
+                        + "verified aggregate all cases. For sdp each case also has gaps (outputs.lower, outputs.upper, margins: each "
+                        + "bound's distance to the value at the best network point found, its duality gap). "
+                        + "Infinite values are written as null. With --method all: a JSON array "
                         + "of such objects, one per method."})
 final class BoundsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "ONNX model (.onnx or .onnx.gz)")
@@ -181,6 +183,11 @@ final class BoundsCommand implements Callable<Integer> {
             Json.putFiniteOrNull(c, "min_margin", b.minMargin());
             c.put("verified", b.verified());
             c.put("time_ms", b.nanos() / 1_000_000);
+            if (b.gaps() != null) {
+                ObjectNode g = c.putObject("gaps");
+                if (b.gaps().outputLower() != null) g.set("outputs", outputs(b.gaps().outputLower(), b.gaps().outputUpper()));
+                g.set("margins", Json.finiteOrNull(b.gaps().margins()));
+            }
         }
         o.set("outputs", outputs(lo, hi));
         o.set("margins", Json.MAPPER.createObjectNode().set("lower",
@@ -210,9 +217,16 @@ final class BoundsCommand implements Callable<Integer> {
             out.printf("  %-10s %16s %16s%n", "output", "lower", "upper");
             for (int j = 0; j < b.outputLower().length; j++)
                 out.printf("  %-10s %16s %16s%n", "y[" + j + "]", num(b.outputLower()[j]), num(b.outputUpper()[j]));
-            out.printf("  %-10s %16s  %s%n", "disjunct", "margin >=", "unsafe when");
+            if (b.gaps() != null) {
+                out.printf("  %-10s %16s %16s   (bound minus the value at the best point found: %s's duality gap)%n", "gap", "lower", "upper",
+                        r.method().cliName());
+                for (int j = 0; j < b.gaps().outputLower().length; j++)
+                    out.printf("  %-10s %16s %16s%n", "y[" + j + "]", num(b.gaps().outputLower()[j]), num(b.gaps().outputUpper()[j]));
+            }
+            out.printf("  %-10s %16s  %s%s%n", "disjunct", "margin >=", b.gaps() != null ? "gap              " : "", "unsafe when");
             for (int d = 0; d < b.margins().length; d++)
-                out.printf("  %-10d %16s  %s%s%n", d, num(b.margins()[d]), rows(c.unsafe().get(d)), b.excluded()[d] ? "   (excluded)" : "");
+                out.printf("  %-10d %16s  %s%s%s%n", d, num(b.margins()[d]), b.gaps() != null ? String.format("%-16s ", num(b.gaps().margins()[d])) : "",
+                        rows(c.unsafe().get(d)), b.excluded()[d] ? "   (excluded)" : "");
             out.printf("  case min_margin %s, verified %s, %d ms%n", num(b.minMargin()), b.verified(), b.nanos() / 1_000_000);
         }
         out.printf("min_margin %s%n", num(r.minMargin()));

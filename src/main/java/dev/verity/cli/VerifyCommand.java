@@ -3,6 +3,8 @@ package dev.verity.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.verity.InvalidInputException;
+import dev.verity.bounds.BoundEngine;
+import dev.verity.bounds.Method;
 import dev.verity.attack.Counterexample;
 import dev.verity.model.Network;
 import dev.verity.spec.VnnlibProperty;
@@ -25,7 +27,8 @@ import java.util.concurrent.Callable;
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
                 "Decides a VNN-LIB property: a PGD attack first (a counterexample counts only after the double and the float32 "
-                        + "forward pass both confirm it inside the box), then ibp, crown and alpha-crown bounds, lp-all "
+                        + "forward pass both confirm it inside the box), then ibp, crown and alpha-crown bounds, sdp (on one-hidden-layer ReLU nets of "
+                        + "lifted dimension <= 2,000), lp-all "
                         + "(within half the time left when the MILP follows), then the complete MILP until the timeout, "
                         + "stopping at the first decisive answer.",
                 "Prints one line per stage, then the verdict as the last line: verified, falsified, unknown or timeout.",
@@ -45,6 +48,12 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", defaultValue = "60", paramLabel = "S", description = "Wall-clock limit in seconds (default ${DEFAULT-VALUE}).")
     double timeout;
+
+    @Option(names = "--methods", split = ",", paramLabel = "M,M,...",
+            description = {"The bound stages, in order (default: ibp,crown,alpha-crown,sdp,lp-all, where the default skips sdp "
+                    + "unless the net has one hidden ReLU layer and a lifted dimension of at most 2,000).",
+                    "Named stages always run; one that does not apply to the network is an error."})
+    java.util.List<String> methods;
 
     @Option(names = "--json", description = "Print one JSON object instead of stage lines and the verdict.")
     boolean json;
@@ -67,7 +76,9 @@ final class VerifyCommand implements Callable<Integer> {
             out.flush();
         }
         Duration budget = Duration.ofNanos((long) Math.min(timeout * 1e9, (double) Long.MAX_VALUE));
-        Verifier verifier = new Verifier(net, VerifyOptions.defaults(budget).withBoundOptions(engineOptions.toOptions()).withMilp(milpOptions.toOptions()));
+        VerifyOptions options = VerifyOptions.defaults(budget).withBoundOptions(engineOptions.toOptions()).withMilp(milpOptions.toOptions());
+        if (methods != null) options = options.withExplicitMethods(stages(net, methods));
+        Verifier verifier = new Verifier(net, options);
         VerificationResult r = verifier.verify(p, s -> {
             if (!json) {
                 out.println(s);
@@ -79,6 +90,22 @@ final class VerifyCommand implements Callable<Integer> {
         else print(out, r);
         out.flush();
         return r.verdict().exitCode();
+    }
+
+    /** The bound stages named by {@code --methods}, each checked against the network (exit 2 naming why one does not apply). */
+    static java.util.List<Method> stages(Network net, java.util.List<String> names) {
+        java.util.List<Method> out = new java.util.ArrayList<>();
+        BoundEngine engine = new BoundEngine(net);
+        for (String name : names) {
+            if (name.isBlank()) throw new InvalidInputException("--methods has an empty method name");
+            Method m = Method.parse(name.strip());
+            if (!engine.supports(m)) {
+                String why = m == Method.SDP ? dev.verity.sdp.SdpProblem.uncovered(net).orElse("") : "it does not cover this network's layers";
+                throw new InvalidInputException("method " + m.cliName() + " does not apply to this network: " + why);
+            }
+            if (!out.contains(m)) out.add(m);
+        }
+        return out;
     }
 
     /** The verdict block; the bare verdict word is always the last line. */

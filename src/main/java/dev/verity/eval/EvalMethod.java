@@ -50,7 +50,7 @@ public sealed interface EvalMethod {
 
     /** Roughly cheapest to dearest, so that a cheap answer comes early in the progress of an image. */
     List<Method> COST_ORDER = List.of(Method.IBP, Method.HBOX, Method.DEEPZ, Method.CROWN_IBP, Method.CROWN_0, Method.CROWN,
-            Method.ALPHA_CROWN, Method.LAGRANGIAN, Method.LP_LAST, Method.LP_LAST_CROWN, Method.PARALLELOGRAM, Method.LP_ALL);
+            Method.ALPHA_CROWN, Method.LAGRANGIAN, Method.LP_LAST, Method.LP_LAST_CROWN, Method.PARALLELOGRAM, Method.LP_ALL, Method.SDP);
 
     /**
      * {@code pgd}, {@code milp}, {@code lp-greedy} (paper 000's name for Wong–Kolter's dual = DeepZ = Fast-Lin: the

@@ -75,9 +75,18 @@ public final class MinimumDistortion {
         return RobustnessProperty.of(x, eps, label, net.outputShape().numel(), domain);
     }
 
-    /** The largest ε in [0, hi] that {@code method} certifies (bisection; 0 if it certifies nothing above 0). */
+    /**
+     * The largest ε in [0, hi] that {@code method} certifies (bisection; 0 if it certifies nothing above 0). The SDP
+     * preset warm-starts each ε from the multipliers of the one before ({@link #withWarmStarts}).
+     */
     public double certifiedLower(double[] x, int label, Method method, double hi) {
-        return largestCertified(eps -> verifies(x, label, method, eps), hi, tolerance);
+        MinimumDistortion search = withWarmStarts();
+        return largestCertified(eps -> search.verifies(x, label, method, eps), hi, tolerance);
+    }
+
+    /** The same search over an engine view that carries the SDP's multipliers from one call to the next (one image's bisection). */
+    public MinimumDistortion withWarmStarts() {
+        return new MinimumDistortion(net, engine.withWarmStarts(), domain, tolerance);
     }
 
     /**

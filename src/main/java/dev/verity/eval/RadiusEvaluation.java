@@ -138,8 +138,11 @@ public final class RadiusEvaluation {
         int[] checks = {0}, timeouts = {0};
         try {
             double r = switch (m) {
-                case EvalMethod.Bound b -> MinimumDistortion.largestCertified(eps -> within(budget, 0, checks, timeouts,
-                        () -> search.verifies(x, label, b.preset(), eps)), settings.epsMax(), settings.tolerance());
+                case EvalMethod.Bound b -> {
+                    MinimumDistortion thisImage = search.withWarmStarts(); // the SDP's multipliers carry over between the ε of this image
+                    yield MinimumDistortion.largestCertified(eps -> within(budget, 0, checks, timeouts,
+                            () -> thisImage.verifies(x, label, b.preset(), eps)), settings.epsMax(), settings.tolerance());
+                }
                 // PGD watches its own deadline; the hard one leaves it a little slack to report, as in ImageRunner.
                 case EvalMethod.Attack a -> MinimumDistortion.smallestRefuted(eps -> within(budget, 100_000_000L + budget / 100, checks, timeouts,
                         () -> search.attacked(x, label, settings.pgd().withDeadline(Instant.now().plusNanos(budget)), eps)),

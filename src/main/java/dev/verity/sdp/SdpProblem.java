@@ -137,6 +137,36 @@ public final class SdpProblem {
         return new SdpProblem(chain, blocks, maps, c, d);
     }
 
+    /**
+     * Why the SDP does not cover this network (naming the first layer it cannot take), or empty when it does: a chain
+     * of Dense layers with a ReLU between consecutive ones, optionally after element-wise affine layers.
+     */
+    public static java.util.Optional<String> uncovered(Network net) {
+        try {
+            double[] zero = new double[net.inputShape().numel()];
+            ReluChain.of(net, new Interval(zero, zero));
+            return java.util.Optional.empty();
+        } catch (dev.verity.InvalidInputException e) {
+            return java.util.Optional.of(e.getMessage());
+        }
+    }
+
+    /**
+     * The dimension n of the lifted matrix when every input and hidden coordinate is kept (1 + inputs + hidden
+     * neurons): what certification factorises densely, O(n³) time and n² memory.
+     */
+    public static int fullDimension(Network net) {
+        ReluChain chain = ReluChain.of(net, new Interval(new double[net.inputShape().numel()], new double[net.inputShape().numel()]));
+        int n = 1 + net.inputShape().numel();
+        for (int i = 0; i < chain.hiddenLayers(); i++) n += chain.dense().get(i).out();
+        return n;
+    }
+
+    /** Number of hidden ReLU layers of a network the SDP covers. */
+    public static int hiddenLayers(Network net) {
+        return ReluChain.of(net, new Interval(new double[net.inputShape().numel()], new double[net.inputShape().numel()])).hiddenLayers();
+    }
+
     private static Block block(int offset, double[] lo, double[] hi, String what) {
         int w = lo.length;
         double[] centre = new double[w], radius = new double[w];
@@ -218,6 +248,22 @@ public final class SdpProblem {
         double s = o0;
         for (double v : oLast) s += Math.abs(v);
         return s;
+    }
+
+    /**
+     * {@link #intervalBound()} rounded so that it bounds the exact value (real arithmetic on the network's doubles):
+     * o0 and each o_k carry at most γ_K of their terms' absolute sums ({@link #rowOps} bounds K), and the final
+     * sum at most γ_n of its terms; both errors are added, doubled, and the result rounded up. It bounds the objective
+     * over every input in the box (each last-layer value lies in its box), so it is a valid upper bound on its own.
+     */
+    public double rigorousIntervalBound() {
+        double s = o0, abs = o0Abs + Math.abs(o0);
+        for (int k = 0; k < oLast.length; k++) {
+            s += Math.abs(oLast[k]);
+            abs += oLastAbs[k] + Math.abs(oLast[k]);
+        }
+        double err = 2 * CertifiedBound.gamma(rowOps + n) * abs;
+        return Math.nextUp(Math.nextUp(s) + Math.nextUp(err));
     }
 
     /** The objective c·y + d at the network's output for an input x (after the affine prefix), in double. */

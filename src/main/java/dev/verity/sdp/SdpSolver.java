@@ -19,9 +19,10 @@ import java.util.function.DoubleConsumer;
  * point since the last certification is certified periodically and at the end by {@link CertifiedBound} (S formed densely once, a
  * Cholesky factorisation), and only certified values are reported.
  *
- * <p>Start: the given warm start, or the interval point ({@link DualOperator#intervalPoint}), which is always
- * certified first, so the result is never worse than the interval bound of the last layer (up to the ~1e-12
- * certification margin).
+ * <p>Start: the given warm start, or the interval point ({@link DualOperator#intervalPoint}). The interval point's
+ * value, the interval bound over the last hidden layer's box rounded upwards ({@link SdpProblem#rigorousIntervalBound}),
+ * is the first bound kept, so the result is never worse than it. A point is certified (a dense factorisation) every
+ * {@code max(0.2 s, time limit / 20)}, and sooner when its estimate is below the caller's threshold.
  */
 public final class SdpSolver {
     private SdpSolver() {}
@@ -64,9 +65,9 @@ public final class SdpSolver {
         SdpResult solve(DualPoint warmStart) {
             NetworkPoints.Best primal = NetworkPoints.search(p, 3, 40, o.seed());
             double[] interval = DualOperator.intervalPoint(p);
-            certify(interval, null);
+            // The interval point's bound needs no factorisation: it is the interval bound, rounded rigorously.
+            accept(p.rigorousIntervalBound(), interval);
             double[] y = warmStart == null ? interval : warmStart.toVector(p);
-            if (warmStart != null) certify(y, null);
             String reason = "iteration limit";
             int it = 0;
             double[] pending = null, pendingVector = null;
@@ -76,7 +77,7 @@ public final class SdpSolver {
             int sinceProgress = 0;
             long lastCertify = System.nanoTime();
             while (true) {
-                if (done(primal.value())) { reason = stopReason(); break; }
+                if (done(primal.value())) { reason = stopReason(primal.value()); break; }
                 if (it >= o.maxIterations()) break;
                 if (System.nanoTime() - start > o.timeLimit().toNanos()) { reason = "time limit"; break; }
                 if (Thread.currentThread().isInterrupted()) { reason = "interrupted"; break; }
@@ -117,7 +118,10 @@ public final class SdpSolver {
                 double step = POLYAK * Math.max(f - level, 0) / Math.max(gg, 1e-300);
                 for (int k = 0; k < y.length; k++) y[k] -= step * g[k];
                 project(y);
-                if (pendingValue < bestBound && System.nanoTime() - lastCertify > certifyInterval()) {
+                // certify the best point periodically, and early when its estimate may already clear the threshold
+                long since = System.nanoTime() - lastCertify;
+                boolean maybeDone = pendingValue < o.stopBelow() && since > certifyInterval() / 10;
+                if (pendingValue < bestBound && (since > certifyInterval() || maybeDone)) {
                     certify(pending, pendingVector);
                     pendingValue = Double.POSITIVE_INFINITY;
                     lastCertify = System.nanoTime();
@@ -132,11 +136,17 @@ public final class SdpSolver {
         private long certifyInterval() { return Math.max(200_000_000L, o.timeLimit().toNanos() / 20); }
 
         private boolean done(double primal) {
-            return bestBound < o.stopBelow() || bestBound - primal <= o.tolerance();
+            return bestBound < o.stopBelow() || bestBound - primal <= o.tolerance() || unreachable(primal);
         }
 
-        private String stopReason() {
-            return bestBound < o.stopBelow() ? "below threshold" : "gap within tolerance";
+        /** A true network point at or above the threshold: the SDP optimum is too, so no dual bound can go below it. */
+        private boolean unreachable(double primal) {
+            return o.stopBelow() > Double.NEGATIVE_INFINITY && primal >= o.stopBelow();
+        }
+
+        private String stopReason(double primal) {
+            if (bestBound < o.stopBelow()) return "below threshold";
+            return unreachable(primal) ? "a network point is above the threshold" : "gap within tolerance";
         }
 
         private void project(double[] y) {
@@ -163,7 +173,11 @@ public final class SdpSolver {
             double lower = CertifiedBound.lowerBound(dense, pair.value(), margin, 10, 12);
             if (lower == Double.NEGATIVE_INFINITY) return;
             double penalty = lower >= 0 ? 0 : Math.nextUp(n * -lower);
-            double bound = Math.nextUp(y[0] + penalty);
+            accept(Math.nextUp(y[0] + penalty), y);
+        }
+
+        /** Keeps a rigorous bound if it is the best so far. */
+        private void accept(double bound, double[] y) {
             if (bound < bestBound) {
                 bestBound = bound;
                 bestY = y.clone();

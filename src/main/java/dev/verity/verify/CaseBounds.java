@@ -23,9 +23,16 @@ import java.util.List;
  * @param margins     per disjunct (in the order given), the margin lower bound
  * @param excluded    per disjunct, whether it is certainly impossible (margin above the tolerance)
  * @param intermediate the method's bounds of the pre-activation nodes over the box (empty when nothing was bounded)
+ * @param gaps        the method's duality gaps where it reports them (sdp), else null
  */
 public record CaseBounds(Method method, double[] outputLower, double[] outputUpper, double[] margins, boolean[] excluded,
-                         java.util.Map<Integer, Interval> intermediate, long nanos) {
+                         java.util.Map<Integer, Interval> intermediate, long nanos, Gaps gaps) {
+
+    /**
+     * Per output (lower and upper bound) and per disjunct (of the row that gave its margin): the bound's distance to
+     * the value at the best point the method found, ≥ 0; NaN where the bound came from another method.
+     */
+    public record Gaps(double[] outputLower, double[] outputUpper, double[] margins) {}
 
     public static CaseBounds compute(BoundEngine engine, Method method, Box box, List<Disjunct> disjuncts, boolean withOutputs) {
         int outputs = engine.network().outputShape().numel();
@@ -40,7 +47,7 @@ public record CaseBounds(Method method, double[] outputLower, double[] outputUpp
         int first = rows.size();
         for (Disjunct d : disjuncts) rows.addAll(d.rows());
         long start = System.nanoTime();
-        double[] lower = new double[0], upper = new double[0];
+        double[] lower = new double[0], upper = new double[0], lowerGap = null, upperGap = null;
         java.util.Map<Integer, Interval> intermediate = java.util.Map.of();
         if (!rows.isEmpty()) {
             Interval interval = new Interval(box.lower(), box.upper());
@@ -50,21 +57,29 @@ public record CaseBounds(Method method, double[] outputLower, double[] outputUpp
             lower = r.lower();
             upper = r.upper();
             intermediate = r.intermediate();
+            lowerGap = r.lowerGap();
+            upperGap = r.upperGap();
         }
-        double[] margins = new double[disjuncts.size()];
+        double[] margins = new double[disjuncts.size()], marginGaps = new double[disjuncts.size()];
         boolean[] excluded = new boolean[disjuncts.size()];
         int at = first;
         for (int k = 0; k < disjuncts.size(); k++) {
-            double m = Double.NEGATIVE_INFINITY;
+            double m = Double.NEGATIVE_INFINITY, g = Double.NaN;
             for (int r = 0; r < disjuncts.get(k).rows().size(); r++, at++) {
-                if (!(lower[at] <= m)) m = lower[at]; // also propagates NaN: a NaN bound must not look like a margin
+                if (!(lower[at] <= m)) {
+                    m = lower[at]; // also propagates NaN: a NaN bound must not look like a margin
+                    if (lowerGap != null) g = lowerGap[at];
+                }
                 excluded[k] |= Margins.certified(lower[at], upper[at]);
             }
             margins[k] = m;
+            marginGaps[k] = g;
         }
+        Gaps gaps = lowerGap == null ? null : new Gaps(withOutputs ? java.util.Arrays.copyOf(lowerGap, outputs) : null,
+                withOutputs ? java.util.Arrays.copyOf(upperGap, outputs) : null, marginGaps);
         double[] outLo = withOutputs ? java.util.Arrays.copyOf(lower, outputs) : null;
         double[] outHi = withOutputs ? java.util.Arrays.copyOf(upper, outputs) : null;
-        return new CaseBounds(method, outLo, outHi, margins, excluded, intermediate, System.nanoTime() - start);
+        return new CaseBounds(method, outLo, outHi, margins, excluded, intermediate, System.nanoTime() - start, gaps);
     }
 
     /** The smallest margin lower bound (+inf with no disjuncts). */

@@ -40,7 +40,7 @@ import java.util.function.Consumer;
  *
  * <h2>Time</h2>
  * The deadline is checked before every stage and every case; PGD gets its own share of it and stops by itself. When the
- * MILP stage follows, an LP method gets at most {@link #LP_SHARE} of the time left and is abandoned past it.
+ * MILP stage follows, an LP method or the SDP gets at most {@link #LP_SHARE} of the time left and is abandoned past it.
  * The bound engine cannot be interrupted, so each bound computation runs on a daemon thread that the verifier
  * stops waiting for at the deadline (the stage is abandoned and the verdict is TIMEOUT; the computation finishes
  * in the background and its result is dropped).
@@ -55,6 +55,31 @@ public final class Verifier {
         this.net = net;
         this.options = options;
         this.engine = new BoundEngine(net, options.boundOptions());
+    }
+
+    /** The largest lifted dimension (1 + inputs + hidden neurons) at which the default pipeline runs the SDP stage. */
+    public static final int SDP_MAX_DIMENSION = 2_000;
+
+    /**
+     * Why a default stage does not suit the network (so the default pipeline skips it), or empty. The SDP (paper 002)
+     * suits a chain of Dense and ReLU layers with one hidden layer — 002's eq. 4, where its Table 1 shows the SDP far
+     * tighter than the LP; with more layers CROWN's intermediate bounds limit it and lp-all follows anyway — and a
+     * lifted dimension of at most {@link #SDP_MAX_DIMENSION}: each certification factorises the dense n×n dual
+     * matrix (n³/3 flops, about 0.3 s at n = 1,285, and 8n² bytes). {@code --methods} runs it on any net it covers.
+     */
+    public static Optional<String> unsuited(Network net, Method method) {
+        return switch (method) {
+            case SDP -> {
+                Optional<String> uncovered = dev.verity.sdp.SdpProblem.uncovered(net);
+                if (uncovered.isPresent()) yield uncovered;
+                int layers = dev.verity.sdp.SdpProblem.hiddenLayers(net), n = dev.verity.sdp.SdpProblem.fullDimension(net);
+                if (layers != 1) yield Optional.of("the default pipeline runs sdp on one-hidden-layer nets only (this one has " + layers + ")");
+                if (n > SDP_MAX_DIMENSION) yield Optional.of("lifted dimension " + n + " > " + SDP_MAX_DIMENSION);
+                yield Optional.empty();
+            }
+            case LAGRANGIAN -> new BoundEngine(net).supports(method) ? Optional.empty() : Optional.of("the Lagrangian dual does not cover this network");
+            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> Optional.empty();
+        };
     }
 
     public static VerificationResult verify(Network net, VnnlibProperty property, VerifyOptions options) {
@@ -113,11 +138,16 @@ public final class Verifier {
             boolean milpWillRun = options.milp().isPresent() && milpRefused.isEmpty();
             for (Method method : options.methods()) {
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
+                Optional<String> unsuited = options.explicitMethods() ? Optional.empty() : unsuited(net, method);
+                if (unsuited.isPresent()) {
+                    log(new StageLog(method.cliName(), "skipped: " + unsuited.get(), openCount, openCount, Double.NaN, 0));
+                    continue;
+                }
                 // "lp when it is cheap enough": before a complete MILP stage an LP method gets at most LP_SHARE of the time
                 // left; past it the stage is abandoned (its workers stop between LPs) and the rest goes to the MILP, which
                 // decides what the LP could not. Without a MILP stage (--no-milp, or a sigmoid/tanh net it cannot encode)
                 // the LP may use all the time.
-                boolean timeBoxed = method.lp() != Method.Lp.NONE && milpWillRun;
+                boolean timeBoxed = (method.lp() != Method.Lp.NONE || method == Method.SDP) && milpWillRun;
                 long stageDeadline = timeBoxed ? System.nanoTime() + (long) (LP_SHARE * Math.max(0, deadline - System.nanoTime())) : deadline;
                 if (!bound(method, stageDeadline)) {
                     if (pastDeadline() || !timeBoxed) return result(Verdict.TIMEOUT, null, null);

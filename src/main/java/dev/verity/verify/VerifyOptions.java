@@ -19,17 +19,26 @@ import java.util.Optional;
  * @param methods       the bound methods tried in order, cheapest first
  * @param boundOptions  options of the bound engine
  * @param milp          the complete MILP stage after the bound methods (paper 004), empty for an incomplete run
+ * @param explicitMethods whether {@code methods} was chosen by the user: then every stage runs (the caller checked that
+ *                      the network supports it); otherwise a stage that does not suit the network is skipped with a
+ *                      logged reason ({@link Verifier#suits}: sdp only on small one-hidden-layer ReLU nets)
  */
 public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, List<Method> methods, BoundOptions boundOptions,
-                            Optional<MilpOptions> milp) {
+                            Optional<MilpOptions> milp, boolean explicitMethods) {
 
     /**
-     * ibp → crown → alpha-crown → lp-all: each step costs roughly an order of magnitude more than the one before.
+     * ibp → crown → alpha-crown → sdp → lp-all: each step costs roughly an order of magnitude more than the one before.
+     * sdp (paper 002) runs only where it suits the network ({@link Verifier#suits}).
      * The LP stage is lp-all, not the cheaper lp-last-crown: an LP over CROWN's intermediate bounds is looser
      * than alpha-crown on the open properties (mnist 256x2 prop_0_0.03: −0.53 vs −0.17), so after alpha-crown
      * only LP-tightened intermediate bounds can exclude anything more (see docs/verification.md).
      */
-    public static final List<Method> DEFAULT_METHODS = List.of(Method.IBP, Method.CROWN, Method.ALPHA_CROWN, Method.LP_ALL);
+    public static final List<Method> DEFAULT_METHODS = List.of(Method.IBP, Method.CROWN, Method.ALPHA_CROWN, Method.SDP, Method.LP_ALL);
+
+    /** As {@link #VerifyOptions(Duration, PgdOptions, double, List, BoundOptions, Optional, boolean)}, stages not chosen by the user. */
+    public VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, List<Method> methods, BoundOptions boundOptions, Optional<MilpOptions> milp) {
+        this(timeout, pgd, pgdShare, methods, boundOptions, milp, false);
+    }
 
     public VerifyOptions {
         Objects.requireNonNull(timeout, "timeout");
@@ -52,10 +61,12 @@ public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, L
                 DEFAULT_METHODS, BoundOptions.defaults(), Optional.of(MilpOptions.defaults()));
     }
 
-    public VerifyOptions withTimeout(Duration t) { return new VerifyOptions(t, pgd, pgdShare, methods, boundOptions, milp); }
-    public VerifyOptions withPgd(PgdOptions p) { return new VerifyOptions(timeout, p, pgdShare, methods, boundOptions, milp); }
-    public VerifyOptions withMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions, milp); }
-    public VerifyOptions withBoundOptions(BoundOptions b) { return new VerifyOptions(timeout, pgd, pgdShare, methods, b, milp); }
+    public VerifyOptions withTimeout(Duration t) { return new VerifyOptions(t, pgd, pgdShare, methods, boundOptions, milp, explicitMethods); }
+    public VerifyOptions withPgd(PgdOptions p) { return new VerifyOptions(timeout, p, pgdShare, methods, boundOptions, milp, explicitMethods); }
+    public VerifyOptions withMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions, milp, explicitMethods); }
+    /** With stages the user chose: every one runs, none is skipped as unsuited. */
+    public VerifyOptions withExplicitMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions, milp, true); }
+    public VerifyOptions withBoundOptions(BoundOptions b) { return new VerifyOptions(timeout, pgd, pgdShare, methods, b, milp, explicitMethods); }
     /** With the MILP stage (empty: incomplete, the run ends after the bound methods). */
-    public VerifyOptions withMilp(Optional<MilpOptions> m) { return new VerifyOptions(timeout, pgd, pgdShare, methods, boundOptions, m); }
+    public VerifyOptions withMilp(Optional<MilpOptions> m) { return new VerifyOptions(timeout, pgd, pgdShare, methods, boundOptions, m, explicitMethods); }
 }
