@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The {@link Method#SDP} preset: paper 002's relaxation, one SDP per objective row and direction, over CROWN's
- * intermediate bounds. Each row's bound is the solver's certified dual bound (so it is valid however early the solver
+ * The {@link Method#SDP} preset: paper 002's relaxation with the triangle cut ({@link SdpProblem}), one SDP per
+ * objective row and direction, over CROWN's intermediate bounds; each SDP starts from CROWN's dual point, so a row's
+ * bound is never looser than CROWN's. Each row's bound is the solver's certified dual bound (so it is valid however early the solver
  * stops). A verifier needs only lower bounds, and only whether they clear zero: then each SDP stops as soon as its
  * bound clears a small threshold, or as soon as a true network point shows it never will.
  *
@@ -87,6 +88,14 @@ final class SdpPreset {
             double[] c = Arrays.copyOfRange(cAll, i * outputs, (i + 1) * outputs);
             // lower bound of c·y + d = −(upper bound of −c·y − d)
             double threshold = optimiseUpper ? Double.NEGATIVE_INFINITY : -1e-6 * Math.max(1, Math.abs(crownUpper[i]));
+            if (!optimiseUpper && -crownLower[i] < threshold) {
+                // CROWN already clears it: the SDP would start from CROWN's dual point (same value) and stop at once
+                lower[i] = crownLower[i];
+                lowerGap[i] = Double.NaN;
+                upper[i] = crownUpper[i];
+                upperGap[i] = Double.NaN;
+                continue;
+            }
             SdpResult down = solve(box, hidden, negate(c), -d[i], options.withStopBelow(threshold), previous);
             lower[i] = -down.upperBound();
             lowerGap[i] = down.gap();

@@ -6,11 +6,13 @@ import java.util.List;
 
 /**
  * The dual matrix S(y) of the centred SDP ({@link SdpProblem}) at one multiplier vector y, as a structured
- * operator. With multipliers t for P₀₀ = 1, α_j ≥ 0 for (a), β_j ≥ 0 for (b), ν_j for (c) and μ_k ≥ 0 for (d)
- * (paper 002 eq. 7; the dual of eq. 4 in its multi-layer form), the Lagrangian of a feasible P is
+ * operator. With multipliers t for P₀₀ = 1, α_j ≥ 0 for (a), β_j ≥ 0 for (b), ν_j for (c), γ_j ≥ 0 for (e) and
+ * μ_k ≥ 0 for (d) (paper 002 eq. 7 with the triangle cut (e); the dual of eq. 4 in its multi-layer form), the
+ * Lagrangian of a feasible P is
  * <pre>
- *   ⟨e₀oᵀ, P⟩ + Σ α_j ⟨e₀q_jᵀ, P⟩ + Σ β_j ⟨e₀g_jᵀ, P⟩ + Σ ν_j q_jᵀPg_j + Σ μ_k (P₀₀ − P_kk) + t (1 − P₀₀)  =  t − ⟨S, P⟩,
- *   S = t e₀e₀ᵀ − sym(e₀ ℓᵀ) − Σ ν_j sym(q_j g_jᵀ) − Σ μ_k (e₀e₀ᵀ − e_k e_kᵀ),   ℓ = o + Σ α_j q_j + Σ β_j g_j,
+ *   ⟨e₀oᵀ, P⟩ + Σ α_j ⟨e₀q_jᵀ, P⟩ + Σ β_j ⟨e₀g_jᵀ, P⟩ + Σ γ_j ⟨e₀κ_jᵀ, P⟩ + Σ ν_j q_jᵀPg_j + Σ μ_k (P₀₀ − P_kk) + t (1 − P₀₀)
+ *     =  t − ⟨S, P⟩,
+ *   S = t e₀e₀ᵀ − sym(e₀ ℓᵀ) − Σ ν_j sym(q_j g_jᵀ) − Σ μ_k (e₀e₀ᵀ − e_k e_kᵀ),   ℓ = o + Σ α_j q_j + Σ β_j g_j + Σ γ_j κ_j,
  * </pre>
  * and it is at least the objective (every added term is ≥ 0 or = 0). So the objective is at most
  * t − ⟨S, P⟩ ≤ t + max(0, −λ_min(S))·tr P ≤ t + n·max(0, −λ_min(S)) (P₀₀ = 1 and P_kk ≤ P₀₀): weak duality,
@@ -20,9 +22,9 @@ import java.util.List;
  * qv = q(v), gv = g(v) per neuron,
  * S v = t v₀ e₀ − ½(e₀ ℓ·v + ℓ v₀) − ½ Σ ν_j (q_j gv_j + g_j qv_j) − Σ μ_k (e₀ v₀ − e_k v_k). The derivative of
  * vᵀSv (so of λ_min at its unit eigenvector v) with respect to each multiplier is: t: v₀²; α_j: −v₀ qv_j;
- * β_j: −v₀ gv_j; ν_j: −qv_j gv_j; μ_k: v_k² − v₀² — one more W̃·v per layer.
+ * β_j: −v₀ gv_j; ν_j: −qv_j gv_j; γ_j: −v₀ κv_j; μ_k: v_k² − v₀² — one more W̃·v per layer.
  *
- * <p>Layout of y: [t, per hidden layer (α[rows], β[rows], ν[rows]), μ[n − 1] (coordinates 1..n−1)].
+ * <p>Layout of y: [t, per hidden layer (α[rows], β[rows], ν[rows], γ[rows]), μ[n − 1] (coordinates 1..n−1)].
  * Multipliers of neurons without a coordinate (inactive) other than β have no effect.
  */
 final class DualOperator {
@@ -49,27 +51,33 @@ final class DualOperator {
         for (int i = 0; i < maps.size(); i++) {
             SdpProblem.Map m = maps.get(i);
             int a = alphaOffset(p, i), b = a + m.rows();
-            double[] c = m.out().centre(), r = m.out().radius();
+            int g = a + 3 * m.rows();
+            double[] c = m.out().centre(), r = m.out().radius(), s = m.cut().slope(), e = m.cut().intercept();
+            // κ_j = s_j p_j + e_j − q_j: constant s b̃ + e − c, −r on the neuron's coordinate, s W̃_j on the previous block
+            double[] prev = new double[m.rows()];
             for (int j = 0; j < m.rows(); j++) {
-                double al = y[a + j], be = y[b + j];
-                l0 += al * c[j] + be * (c[j] - m.bt()[j]);
-                l0Abs += Math.abs(al * c[j]) + Math.abs(be) * (Math.abs(c[j]) + m.btAbs()[j]);
+                double al = y[a + j], be = y[b + j], ga = y[g + j];
+                l0 += al * c[j] + be * (c[j] - m.bt()[j]) + ga * (s[j] * m.bt()[j] + e[j] - c[j]);
+                l0Abs += Math.abs(al * c[j]) + Math.abs(be) * (Math.abs(c[j]) + m.btAbs()[j])
+                        + Math.abs(ga) * (Math.abs(s[j]) * m.btAbs()[j] + Math.abs(e[j]) + Math.abs(c[j]));
                 int k = m.out().position()[j];
                 if (k >= 0) {
-                    ell[m.out().offset() + k] += (al + be) * r[j];
-                    ellAbs[m.out().offset() + k] += (Math.abs(al) + Math.abs(be)) * r[j];
+                    ell[m.out().offset() + k] += (al + be - ga) * r[j];
+                    ellAbs[m.out().offset() + k] += (Math.abs(al) + Math.abs(be) + Math.abs(ga)) * r[j];
                 }
+                prev[j] = ga * s[j] - be;
             }
-            // ℓ_prev −= W̃ᵀβ
+            // ℓ_prev += W̃ᵀ(γ ⊙ s − β)
             int cols = m.cols(), in = m.in().offset();
             double[] wt = m.wt();
             for (int j = 0; j < m.rows(); j++) {
-                double be = y[b + j];
-                if (be == 0) continue;
+                double h = prev[j];
+                if (h == 0) continue;
+                double hAbs = Math.abs(y[b + j]) + Math.abs(y[g + j] * s[j]);
                 int row = j * cols;
                 for (int k = 0; k < cols; k++) {
-                    ell[in + k] -= be * wt[row + k];
-                    ellAbs[in + k] += Math.abs(be * wt[row + k]);
+                    ell[in + k] += h * wt[row + k];
+                    ellAbs[in + k] += 2 * hAbs * Math.abs(wt[row + k]);
                 }
             }
         }
@@ -80,14 +88,14 @@ final class DualOperator {
     /** Length of the multiplier vector of a problem. */
     static int length(SdpProblem p) {
         int len = 1;
-        for (SdpProblem.Map m : p.maps()) len += 3 * m.rows();
+        for (SdpProblem.Map m : p.maps()) len += 4 * m.rows();
         return len + p.dimension() - 1;
     }
 
-    /** Offset of hidden layer i's α (β follows at + rows, ν at + 2 rows). */
+    /** Offset of hidden layer i's α (β follows at + rows, ν at + 2 rows, γ at + 3 rows). */
     static int alphaOffset(SdpProblem p, int layer) {
         int off = 1;
-        for (int i = 0; i < layer; i++) off += 3 * p.maps().get(i).rows();
+        for (int i = 0; i < layer; i++) off += 4 * p.maps().get(i).rows();
         return off;
     }
 
@@ -163,10 +171,13 @@ final class DualOperator {
             int rows = m.rows(), a = alphaOffset(p, i);
             double[] qv = new double[rows], gv = new double[rows];
             neuronValues(m, v, qv, gv);
+            double[] s = m.cut().slope(), e = m.cut().intercept();
             for (int j = 0; j < rows; j++) {
                 g[a + j] = -v0 * qv[j];
                 g[a + rows + j] = -v0 * gv[j];
                 g[a + 2 * rows + j] = -qv[j] * gv[j];
+                // κ(v) = s·p(v) + e·v₀ − q(v), p(v) = q(v) − g(v)
+                g[a + 3 * rows + j] = -v0 * (s[j] * (qv[j] - gv[j]) + e[j] * v0 - qv[j]);
             }
         }
         int mu = muOffset(p);
@@ -279,6 +290,46 @@ final class DualOperator {
             err2 += e * e;
         }
         return new CertifiedBound.Structured(d, diag, coupling, block, Math.sqrt(err2) * (1 + 1e-6));
+    }
+
+    /**
+     * The dual point of CROWN's bound over the same pre-activation bounds (paper 000's back-substitution read as
+     * multipliers): ν = 0; from the objective backwards, a neuron whose coordinate has a positive coefficient takes its
+     * upper line (γ), a negative one a lower line — β (q ≥ p) when active or, as CROWN's adaptive choice, when
+     * unstable with u > −l, else α (q ≥ 0) — each cancelling the coordinate's term of ℓ and passing s·W̃ or −W̃ on to
+     * the previous block. What is left is linear in the input: μ_k = |ℓ_k|/2 and t = ℓ₀ + Σ|ℓ_k| make S a sum of PSD
+     * 2×2 blocks [[|ℓ_k|/2, −ℓ_k/2], [−ℓ_k/2, |ℓ_k|/2]] on (e₀, e_k), so t, CROWN's bound, is this point's value.
+     */
+    static double[] linearPoint(SdpProblem p) {
+        double[] y = new double[length(p)];
+        List<SdpProblem.Map> maps = p.maps();
+        double[] coefficient = p.oLast().clone();
+        for (int i = maps.size() - 1; i >= 0; i--) {
+            SdpProblem.Map m = maps.get(i);
+            int rows = m.rows(), cols = m.cols(), a = alphaOffset(p, i);
+            double[] r = m.out().radius(), s = m.cut().slope(), lo = m.cut().lower(), hi = m.cut().upper(), wt = m.wt();
+            int[] pos = m.out().position();
+            double[] previous = new double[cols];
+            for (int j = 0; j < rows; j++) {
+                if (pos[j] < 0) continue;
+                double w = coefficient[pos[j]] / r[j];
+                if (w > 0) y[a + 3 * rows + j] = w;
+                else if (w < 0) y[a + (lo[j] >= 0 || hi[j] > -lo[j] ? rows : 0) + j] = -w;
+                double h = y[a + 3 * rows + j] * s[j] - y[a + rows + j];
+                if (h == 0) continue;
+                for (int k = 0; k < cols; k++) previous[k] += h * wt[j * cols + k];
+            }
+            coefficient = previous;
+        }
+        double[] ell = new DualOperator(p, y).ell;
+        int mu = muOffset(p);
+        double t = ell[0];
+        for (int k = 1; k < ell.length; k++) {
+            y[mu + k - 1] = 0.5 * Math.abs(ell[k]);
+            t += Math.abs(ell[k]);
+        }
+        y[0] = t;
+        return y;
     }
 
     /**

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Multipliers of the SDP's dual (paper 002 eq. 7), indexed by the network's own coordinates so that they carry
  * over between problems: t for P₀₀ = 1; per input coordinate the multiplier of its box constraint (d); per hidden
- * neuron those of (a), (b), (c) and (d). Constraints (a)–(c) are the same bilinear forms whatever the box, so
+ * neuron those of (a), (b), (c), (d) and the cut (e). Constraints (a)–(c) are the same bilinear forms whatever the box, so
  * α, β, ν keep their meaning on another objective (another disjunct) or another box (another ε); the box
  * multipliers are stored for the constraint in its original form (x − l)(u − x) ≥ 0 and rescaled to the new box's
  * width (a coordinate whose box is a point has none). A warm start is just a starting point: the bound reported
@@ -13,15 +13,17 @@ import java.util.List;
  */
 public record DualPoint(double t, double[] inputBox, List<Hidden> hidden) {
     /** Multipliers of one hidden layer's neurons. */
-    public record Hidden(double[] alpha, double[] beta, double[] nu, double[] box) {
+    public record Hidden(double[] alpha, double[] beta, double[] nu, double[] cut, double[] box) {
         public Hidden {
-            if (beta.length != alpha.length || nu.length != alpha.length || box.length != alpha.length)
+            if (beta.length != alpha.length || nu.length != alpha.length || cut.length != alpha.length || box.length != alpha.length)
                 throw new IllegalArgumentException("multiplier arrays of different lengths");
             alpha = alpha.clone();
             beta = beta.clone();
             nu = nu.clone();
+            cut = cut.clone();
             box = box.clone();
         }
+        @Override public double[] cut() { return cut.clone(); }
         @Override public double[] alpha() { return alpha.clone(); }
         @Override public double[] beta() { return beta.clone(); }
         @Override public double[] nu() { return nu.clone(); }
@@ -58,6 +60,7 @@ public record DualPoint(double t, double[] inputBox, List<Hidden> hidden) {
                 y[a + j] = Math.max(0, h.alpha[j]);
                 y[a + rows + j] = Math.max(0, h.beta[j]);
                 y[a + 2 * rows + j] = h.nu[j];
+                y[a + 3 * rows + j] = Math.max(0, h.cut[j]);
             }
         }
         return y;
@@ -78,7 +81,7 @@ public record DualPoint(double t, double[] inputBox, List<Hidden> hidden) {
         for (int i = 0; i < p.hiddenLayers(); i++) {
             int a = DualOperator.alphaOffset(p, i), rows = p.maps().get(i).rows();
             hidden.add(new Hidden(java.util.Arrays.copyOfRange(y, a, a + rows), java.util.Arrays.copyOfRange(y, a + rows, a + 2 * rows),
-                    java.util.Arrays.copyOfRange(y, a + 2 * rows, a + 3 * rows), boxes[i + 1]));
+                    java.util.Arrays.copyOfRange(y, a + 2 * rows, a + 3 * rows), java.util.Arrays.copyOfRange(y, a + 3 * rows, a + 4 * rows), boxes[i + 1]));
         }
         return new DualPoint(y[0], boxes[0], hidden);
     }

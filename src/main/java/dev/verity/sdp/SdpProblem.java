@@ -26,7 +26,10 @@ import java.util.List;
  * q_j(v) = c_j + r_j x̃_j and pre-activation p_j(v) = b̃_j + W̃_j x̃^{i−1} (W̃ = W·diag(r^{i−1}),
  * b̃ = b + W c^{i−1}), writing g_j = q_j − p_j:
  * (a) ⟨e₀, P q_j⟩ ≥ 0; (b) ⟨e₀, P g_j⟩ ≥ 0; (c) q_jᵀ P g_j = 0, i.e. diag(P[x^i x^iᵀ]) = diag(W P[x^{i−1} x^iᵀ]) + b ⊙ P[x^i];
- * (d) P_kk ≤ P_00 for every kept coordinate; and P_00 = 1, P ⪰ 0. The objective is ⟨e₀, P o⟩ with
+ * (d) P_kk ≤ P_00 for every kept coordinate; and P_00 = 1, P ⪰ 0; and (e) ⟨e₀, P κ_j⟩ ≥ 0 with κ_j = s_j p_j + e_j − q_j,
+ * the ReLU's upper line over its pre-activation bounds ({@link Cut}). (e) is not in eq. 7: it adds the LP's
+ * triangle to the SDP, so that the relaxation is at least as tight as the triangle LP over the same bounds and a
+ * CROWN bound is a dual point of it ({@link DualOperator#linearPoint}) — the solver starts there, never above CROWN. The objective is ⟨e₀, P o⟩ with
  * o(v) = c·(W_{L+1} x^L + b_{L+1}) + d. An inactive neuron keeps only (b), which reads p_j ≤ 0.
  */
 public final class SdpProblem {
@@ -40,9 +43,40 @@ public final class SdpProblem {
      * Hidden layer i: pre-activation p = W̃ x̃^{in} + b̃ of its {@code out.width()} neurons. {@code btAbs} is
      * |b| + |W|·|c^{in}|, the sum of the absolute terms of b̃ (for the rounding bounds of {@link DualOperator}).
      */
-    record Map(Block in, Block out, double[] w, double[] b, double[] wt, double[] bt, double[] btAbs) {
+    record Map(Block in, Block out, double[] w, double[] b, double[] wt, double[] bt, double[] btAbs, Cut cut) {
         int rows() { return out.width(); }
         int cols() { return in.size(); }
+    }
+
+    /**
+     * The upper line of each neuron's ReLU over its pre-activation bounds [l, u], q ≤ s·p + e (constraint (e), the
+     * LP's "triangle" cut; paper 000 eq. 5, and the SDP + linear cuts of Batten et al. 2021): s = u/(u − l),
+     * e = −s·l for an unstable neuron, s = 1, e = 0 for an active one (q ≤ p), none (s = e = 0, a void constraint)
+     * for an inactive one. e carries a slack of a few roundings so that the computed line lies above the exact one on
+     * [l, u]: the constraint is valid for every reachable point, which is all its multiplier needs. {@code lower} and
+     * {@code upper} are the pre-activation bounds (for the choice of lower line in {@link DualOperator#linearPoint}).
+     */
+    record Cut(double[] slope, double[] intercept, double[] lower, double[] upper) {
+        static Cut of(Interval pre) {
+            int rows = pre.size();
+            double[] s = new double[rows], e = new double[rows], lo = new double[rows], hi = new double[rows];
+            for (int j = 0; j < rows; j++) {
+                double l = pre.lower(j), u = pre.upper(j);
+                lo[j] = l;
+                hi[j] = u;
+                if (u <= 0) continue;
+                if (l >= 0) {
+                    s[j] = 1;
+                    continue;
+                }
+                s[j] = u / (u - l);
+                // exact line: s*·(p − l); |s − s*| ≤ 2 ulp(s) (two roundings), so over p ∈ [l, u] the computed line is
+                // below the exact one by at most 2 ulp(s)·(|p| + |l|) plus the rounding of s·l: cover 8 ulps of s·max
+                double m = Math.max(-l, u);
+                e[j] = Math.nextUp(-s[j] * l + 8 * Math.ulp(s[j]) * m + 4 * Math.ulp(s[j] * m));
+            }
+            return new Cut(s, e, lo, hi);
+        }
     }
 
     private final ReluChain chain;
@@ -93,7 +127,8 @@ public final class SdpProblem {
         o0 = s;
         o0Abs = sAbs;
         long ops = n + (long) outs * (width + 2);
-        for (Map m : maps) ops += (long) m.rows() * (m.in().width() + 4);
+        // per neuron: its (b), (c) and (e) terms reach the previous block's entries and the first one
+        for (Map m : maps) ops += 2L * m.rows() * (m.in().width() + 6);
         rowOps = 8 * ops + 64;
     }
 
@@ -130,7 +165,7 @@ public final class SdpProblem {
             // relu(l) ≤ relu(u) holds even for l > u; an empty pre-activation interval is still an error
             for (int j = 0; j < lo.length; j++)
                 if (!(pre.lower(j) <= pre.upper(j))) throw new IllegalArgumentException("bounds of hidden layer " + (i + 1) + " are empty at neuron " + j);
-            maps.add(map(dense, in, out));
+            maps.add(map(dense, in, out, Cut.of(pre)));
             blocks.add(out);
             in = out;
         }
@@ -190,7 +225,7 @@ public final class SdpProblem {
         return new Block(offset, keptIdx, position, centre, radius);
     }
 
-    private static Map map(Layer.Dense dense, Block in, Block out) {
+    private static Map map(Layer.Dense dense, Block in, Block out, Cut cut) {
         int rows = dense.out(), width = dense.in(), cols = in.size();
         double[] w = dense.weight().data(), b = dense.bias().data();
         double[] wt = new double[rows * cols], bt = new double[rows], btAbs = new double[rows];
@@ -206,7 +241,7 @@ public final class SdpProblem {
             bt[j] = s;
             btAbs[j] = sa;
         }
-        return new Map(in, out, w, b, wt, bt, btAbs);
+        return new Map(in, out, w, b, wt, bt, btAbs, cut);
     }
 
     /** Dimension of the lifted matrix P (1 + kept input and hidden coordinates). */

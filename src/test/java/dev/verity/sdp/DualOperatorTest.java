@@ -59,6 +59,27 @@ class DualOperatorTest {
         }
     }
 
+    /**
+     * With the triangle cut (e), CROWN's bound is a dual point: over CROWN's own intermediate bounds the point's t equals
+     * CROWN's upper bound of the objective and its S is PSD, so the solver never starts above CROWN.
+     */
+    @Test
+    void linearPointIsCrownsBound() {
+        int checked = 0;
+        for (long seed = 0; seed < 40; seed++) {
+            TestProblems.Case c = TestProblems.random(seed);
+            if (c.bounds() != dev.verity.bounds.Method.CROWN) continue;
+            SdpProblem p = c.problem();
+            double[] y = DualOperator.linearPoint(p);
+            double crown = new dev.verity.bounds.BoundEngine(c.net()).bound(dev.verity.bounds.Method.CROWN, c.box(), c.objective()).upper()[0];
+            assertEquals(crown, y[0], 1e-9 * (1 + Math.abs(crown)), "seed " + seed);
+            double lmin = Jacobi.min(assemble(new DualOperator(p, y).dense(), p), p.dimension());
+            assertTrue(lmin > -1e-9 * (1 + Math.abs(y[0])), "seed " + seed + ": CROWN point not PSD: " + lmin);
+            checked++;
+        }
+        assertTrue(checked >= 10, "only " + checked + " CROWN cases");
+    }
+
     @Test
     void dualPointRoundTrip() {
         SdpProblem p = TestProblems.random(3).problem();
