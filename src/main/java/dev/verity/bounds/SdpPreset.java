@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link Method#SDP} preset: paper 002's relaxation with the triangle cut ({@link SdpProblem}), one SDP per
- * objective row and direction, over CROWN's intermediate bounds; each SDP starts from CROWN's dual point, so a row's
- * bound is never looser than CROWN's. Each row's bound is the solver's certified dual bound (so it is valid however early the solver
+ * objective row and direction, over CROWN's intermediate bounds; each SDP keeps CROWN's dual point as a certified bound,
+ * so a row's bound is never looser than CROWN's. Rows CROWN already clears are solved all the same: their iterations
+ * build the warm start of the harder rows that follow. Each row's bound is the solver's certified dual bound (so it is valid however early the solver
  * stops). A verifier needs only lower bounds, and only whether they clear zero: then each SDP stops as soon as its
  * bound clears a small threshold, or as soon as a true network point shows it never will.
  *
@@ -75,6 +76,16 @@ final class SdpPreset {
         Integer[] order = new Integer[rows];
         for (int i = 0; i < rows; i++) order[i] = i;
         if (!optimiseUpper) Arrays.sort(order, java.util.Comparator.comparingDouble(i -> -crownLower[i]));
+        if (!optimiseUpper) {
+            // every row already cleared by CROWN: the SDP keeps CROWN's bound as its own, nothing to solve
+            boolean all = true;
+            for (int i = 0; i < rows; i++) all &= crownLower[i] > -threshold(crownUpper[i]);
+            if (all) {
+                double[] nan = new double[rows];
+                Arrays.fill(nan, Double.NaN);
+                return new BoundResult(Method.SDP, crownLower, crownUpper, pre, System.nanoTime() - start, nan, nan.clone());
+            }
+        }
         boolean failed = false;
         for (int i : order) {
             BoundEngine.checkInterrupted();
@@ -87,15 +98,7 @@ final class SdpPreset {
             }
             double[] c = Arrays.copyOfRange(cAll, i * outputs, (i + 1) * outputs);
             // lower bound of c·y + d = −(upper bound of −c·y − d)
-            double threshold = optimiseUpper ? Double.NEGATIVE_INFINITY : -1e-6 * Math.max(1, Math.abs(crownUpper[i]));
-            if (!optimiseUpper && -crownLower[i] < threshold) {
-                // CROWN already clears it: the SDP would start from CROWN's dual point (same value) and stop at once
-                lower[i] = crownLower[i];
-                lowerGap[i] = Double.NaN;
-                upper[i] = crownUpper[i];
-                upperGap[i] = Double.NaN;
-                continue;
-            }
+            double threshold = optimiseUpper ? Double.NEGATIVE_INFINITY : threshold(crownUpper[i]);
             SdpResult down = solve(box, hidden, negate(c), -d[i], options.withStopBelow(threshold), previous);
             lower[i] = -down.upperBound();
             lowerGap[i] = down.gap();
@@ -121,6 +124,11 @@ final class SdpPreset {
         SdpResult r = SdpSolver.solve(p, options, warm != null ? warm : fallback);
         if (memory != null && r.dual() != null) memory.put(key, r.dual());
         return r;
+    }
+
+    /** The verifier's stopping threshold on an SDP's upper bound of −row: a little below zero, relative above 1. */
+    private static double threshold(double crownUpper) {
+        return -1e-6 * Math.max(1, Math.abs(crownUpper));
     }
 
     private static double[] negate(double[] v) {

@@ -54,8 +54,9 @@ public final class SdpSolver {
         private final long start = System.nanoTime();
         private final int n;
         private double bestBound = Double.POSITIVE_INFINITY;
-        private double[] bestY;
-        private boolean bestIsLinear;
+        private double[] iterateY;
+        /** The best bound certified at the interval point or an iterate (CROWN's point excluded). */
+        private double iterateBound = Double.POSITIVE_INFINITY;
         private double[] linear;
         private double[] eigenvector;
 
@@ -81,8 +82,6 @@ public final class SdpSolver {
             linear = DualOperator.linearPoint(p);
             certify(linear, null);
             double[] y = warmStart == null ? interval.clone() : warmStart.toVector(p);
-            double[] bestIterate = y.clone();
-            double bestIterateValue = Double.POSITIVE_INFINITY;
             String reason = "iteration limit";
             int it = 0;
             double[] pending = null, pendingVector = null;
@@ -102,10 +101,6 @@ public final class SdpSolver {
                 double lam = pair.value();
                 double f = y[0] + n * Math.max(0, -lam);
                 bestEstimate = Math.min(bestEstimate, f);
-                if (f < bestIterateValue) {
-                    bestIterateValue = f;
-                    bestIterate = y.clone();
-                }
                 if (f < pendingValue) {
                     pending = y.clone();
                     pendingValue = f;
@@ -140,25 +135,27 @@ public final class SdpSolver {
                 // certify the best point periodically, and early when its estimate may already clear the threshold
                 long since = System.nanoTime() - lastCertify;
                 boolean maybeDone = pendingValue < o.stopBelow() && since > certifyInterval() / 10;
-                if (pendingValue < bestBound && (since > certifyInterval() || maybeDone)) {
+                if (pendingValue < iterateBound && (since > certifyInterval() || maybeDone)) {
                     certify(pending, pendingVector);
                     pendingValue = Double.POSITIVE_INFINITY;
                     lastCertify = System.nanoTime();
                 }
             }
-            if (pending != null && pendingValue < bestBound) certify(pending, pendingVector);
+            if (pending != null && pendingValue < iterateBound) certify(pending, pendingVector);
             double gap = bestBound - primal.value();
-            // The point handed on as the next warm start: the best certified one, or, when that is CROWN's point, the
-            // best iterate (the iterations do not move from CROWN's point, and the progress of a chain of margins is in
-            // the iterates). Null only if not even the interval point could be certified (then the bound is +∞).
-            double[] next = bestIsLinear ? bestIterate : bestY;
-            return new SdpResult(bestBound, primal.value(), gap, it, System.nanoTime() - start, next == null ? null : DualPoint.of(p, next), reason);
+            // The point handed on as the next warm start is the best certified iterate (or the interval point), never
+            // CROWN's: the iterations do not move from CROWN's point, and a chain of margins progresses through them.
+            // Null only if not even the interval point could be certified (then the bound is +∞).
+            return new SdpResult(bestBound, primal.value(), gap, it, System.nanoTime() - start, iterateY == null ? null : DualPoint.of(p, iterateY), reason);
         }
 
         private long certifyInterval() { return Math.max(200_000_000L, o.timeLimit().toNanos() / 20); }
 
         private boolean done(double primal) {
-            return bestBound < o.stopBelow() || bestBound - primal <= o.tolerance() || unreachable(primal);
+            // The threshold counts only bounds of the iterates: a margin CROWN already clears is still iterated (within
+            // the time limit), because the next margin's warm start is what these iterations build — on MNIST 784-500,
+            // skipping the margins CROWN clears certified 14 of the first 31 images instead of 21.
+            return iterateBound < o.stopBelow() || bestBound - primal <= o.tolerance() || unreachable(primal);
         }
 
         /** A true network point at or above the threshold: the SDP optimum is too, so no dual bound can go below it. */
@@ -167,7 +164,7 @@ public final class SdpSolver {
         }
 
         private String stopReason(double primal) {
-            if (bestBound < o.stopBelow()) return "below threshold";
+            if (iterateBound < o.stopBelow()) return "below threshold";
             return unreachable(primal) ? "a network point is above the threshold" : "gap within tolerance";
         }
 
@@ -203,9 +200,11 @@ public final class SdpSolver {
         private void accept(double bound, double[] y) {
             if (bound < bestBound) {
                 bestBound = bound;
-                bestY = y.clone();
-                bestIsLinear = y == linear;
                 if (listener != null) listener.accept(bound);
+            }
+            if (y != linear && bound < iterateBound) {
+                iterateBound = bound;
+                iterateY = y.clone();
             }
         }
 
