@@ -31,6 +31,12 @@ public final class SdpSolver {
 
     /** Polyak step factor (in (0, 2) for convergence; 1.5 measured best of {0.3, 1, 1.5} on MNIST 784-500). */
     private static final double POLYAK = 1.5;
+    /**
+     * Lanczos steps per iteration, warm-started from the last eigenvector and without restarts: on MNIST 784-500 (first
+     * 7 test images, 4 s per margin) 16 steps certified as many margins as 24 steps without restarts and more than 24
+     * with one restart (58, 58 and 54 of 63), in 115 s instead of 133 s and 188 s.
+     */
+    private static final int LANCZOS_STEPS = 16;
     /** Steps without a 10 % approach to the level after which the level is taken as unreachable. */
     private static final int STALL = 300;
 
@@ -96,7 +102,7 @@ public final class SdpSolver {
                 if (System.nanoTime() - start > o.timeLimit().toNanos()) { reason = "time limit"; break; }
                 if (Thread.currentThread().isInterrupted()) { reason = "interrupted"; break; }
                 DualOperator op = new DualOperator(p, y);
-                Lanczos.Pair pair = Lanczos.smallest(wrap(op), eigenvector, 24, 1, 1e-7, o.seed() + it);
+                Lanczos.Pair pair = Lanczos.smallest(wrap(op), eigenvector, LANCZOS_STEPS, 0, 1e-7, o.seed() + it);
                 eigenvector = pair.vector();
                 double lam = pair.value();
                 double f = y[0] + n * Math.max(0, -lam);
