@@ -19,7 +19,7 @@ import java.util.List;
  * Measurement, not a test: the SDP on paper 002's MNIST network (RSL18a_linf0.1.onnx, 784-500-10) at ε = 0.1 (box
  * clipped to [0, 1]) for the first test images. Per margin y_j − y_label: the certified SDP upper bound (robust if
  * < 0), CROWN's, the primal value, the gap and the time; margins after the first start from the previous margin's
- * dual point. Run: {@code java -cp <test classpath> dev.verity.sdp.SdpMnistMeasurement [images] [seconds per margin]}
+ * dual point. Run: {@code java -cp <test classpath> dev.verity.sdp.SdpMnistMeasurement [images] [seconds per margin] [stop|all] [first image]}
  * with {@code -Dverity.shared=<shared dir>} (default ../shared).
  */
 public final class SdpMnistMeasurement {
@@ -29,12 +29,13 @@ public final class SdpMnistMeasurement {
         int images = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 30.0 / 9;
         boolean stopAtZero = args.length > 2 && args[2].equals("stop");
+        int first = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         Path shared = Path.of(System.getProperty("verity.shared", "../shared"));
         Network net = OnnxImporter.load(shared.resolve("benchmarks/seed-papers/onnx/RSL18a_linf0.1.onnx"));
-        Dataset data = IdxReader.readSplit(shared.resolve("benchmarks/datasets/mnist"), "t10k", images);
+        Dataset data = IdxReader.readSplit(shared.resolve("benchmarks/datasets/mnist"), "t10k", first + images);
         BoundEngine engine = new BoundEngine(net);
         System.out.println("image label margin   sdp        crown      primal     gap        seconds  iterations stop");
-        for (int i = 0; i < images; i++) {
+        for (int i = first; i < first + images; i++) {
             double[] x = data.pixels(i), lo = new double[x.length], hi = new double[x.length];
             for (int k = 0; k < x.length; k++) {
                 lo[k] = Math.max(0, x[k] - 0.1);
