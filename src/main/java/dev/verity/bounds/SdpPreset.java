@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The {@link Method#SDP} preset: paper 002's relaxation with the triangle cut ({@link SdpProblem}), one SDP per
  * objective row and direction, over CROWN's intermediate bounds; each SDP keeps CROWN's dual point as a certified bound,
  * so a row's bound is never looser than CROWN's. Rows CROWN already clears are solved all the same: their iterations
- * build the warm start of the harder rows that follow. Each row's bound is the solver's certified dual bound (so it is valid however early the solver
- * stops). A verifier needs only lower bounds, and only whether they clear zero: then each SDP stops as soon as its
+ * build the warm start of the harder rows that follow. Each row's bound is the solver's certified dual bound (so it is
+ * valid however early the solver stops). A verifier needs only lower bounds, and only whether they clear zero: then each SDP stops as soon as its
  * bound clears a small threshold, or as soon as a true network point shows it never will.
  *
  * <p>Warm starts (issue 15): within one call each row starts from the previous row's multipliers (the disjuncts of

@@ -19,12 +19,12 @@ import java.util.function.DoubleConsumer;
  * point since the last certification is certified periodically and at the end by {@link CertifiedBound} (S formed densely once, a
  * Cholesky factorisation), and only certified values are reported.
  *
- * <p>Start: the given warm start, or the interval point ({@link DualOperator#intervalPoint}). The first bounds kept are
- * CROWN's (its dual point {@link DualOperator#linearPoint}, feasible because the relaxation has the triangle cut,
- * certified) and the interval point's
- * value, the interval bound over the last hidden layer's box rounded upwards ({@link SdpProblem#rigorousIntervalBound}),
- * is the first bound kept, so the result is never worse than it. A point is certified (a dense factorisation) every
- * {@code max(0.2 s, time limit / 20)}, and sooner when its estimate is below the caller's threshold.
+ * <p>Start: the iterations start from the given warm start, or the interval point ({@link DualOperator#intervalPoint}).
+ * Before them two bounds are kept: the interval point's value, the interval bound over the last hidden layer's box
+ * rounded upwards ({@link SdpProblem#rigorousIntervalBound}, no factorisation), and CROWN's bound, certified at its
+ * dual point ({@link DualOperator#linearPoint}, feasible because the relaxation has the triangle cut); so the result
+ * is never worse than either. A point is certified (a dense factorisation) every {@code max(0.2 s, time limit / 20)},
+ * and sooner when its estimate is below the caller's threshold.
  */
 public final class SdpSolver {
     private SdpSolver() {}
