@@ -68,25 +68,23 @@ public final class BoundEngine {
      * that does not apply is an {@link InvalidInputException} naming the layer, never an approximation.
      */
     public boolean supports(Method method) {
-        return switch (method) {
-            case LAGRANGIAN -> {
-                try {
-                    lagrangian();
-                    yield true;
-                } catch (InvalidInputException e) {
-                    yield false;
-                }
-            }
-            case SDP -> SdpProblem.uncovered(net).isEmpty();
-            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> true;
-        };
+        try {
+            requireSupported(method);
+            return true;
+        } catch (InvalidInputException e) {
+            return false;
+        }
     }
 
-    /** @throws InvalidInputException naming the layer paper 002's SDP does not cover (never a silent fallback) */
-    private void requireSdp() {
-        SdpProblem.uncovered(net).ifPresent(why -> {
-            throw new InvalidInputException("method sdp does not apply to this network: " + why);
-        });
+    /** @throws InvalidInputException saying why {@code method} does not apply to this network (never a silent fallback) */
+    public void requireSupported(Method method) {
+        switch (method) {
+            case LAGRANGIAN -> lagrangian();
+            case SDP -> SdpProblem.uncovered(net).ifPresent(why -> {
+                throw new InvalidInputException("method sdp does not apply to this network: " + why);
+            });
+            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> { }
+        }
     }
 
     /**
@@ -144,7 +142,7 @@ public final class BoundEngine {
                 yield new BoundResult(method, lower, upper, pre, System.nanoTime() - start);
             }
             case SDP -> {
-                requireSdp();
+                requireSupported(Method.SDP);
                 yield new SdpPreset(this, sdpMemory).bound(box, intermediateBounds(Method.CROWN, box, ibp), objective, optimiseUpper, start);
             }
             case LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> {

@@ -47,8 +47,8 @@ public enum Method {
      */
     LAGRANGIAN("lagrangian", ReluRelaxation.ADAPTIVE, false),
     /**
-     * Paper 002's SDP relaxation (eq. 3, 4 and, for several hidden layers, eq. 7) with CROWN's intermediate bounds
-     * (002 uses intervals, eq. 8; CROWN's are never looser): one SDP per objective row, solved by a first-order
+     * Paper 002's SDP relaxation (eq. 3, 4 and, for several hidden layers, eq. 7) plus the triangle cut, with CROWN's
+     * intermediate bounds (002 uses intervals, eq. 8; CROWN's are never looser): one SDP per objective row, solved by a first-order
      * dual method whose every reported bound is certified ({@link dev.verity.sdp.SdpSolver}). Chains of Dense and
      * ReLU layers only ({@link BoundEngine#supports}).
      */

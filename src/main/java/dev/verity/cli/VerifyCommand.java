@@ -99,10 +99,7 @@ final class VerifyCommand implements Callable<Integer> {
         for (String name : names) {
             if (name.isBlank()) throw new InvalidInputException("--methods has an empty method name");
             Method m = Method.parse(name.strip());
-            if (!engine.supports(m)) {
-                String why = m == Method.SDP ? dev.verity.sdp.SdpProblem.uncovered(net).orElse("") : "it does not cover this network's layers";
-                throw new InvalidInputException("method " + m.cliName() + " does not apply to this network: " + why);
-            }
+            engine.requireSupported(m);
             if (!out.contains(m)) out.add(m);
         }
         return out;

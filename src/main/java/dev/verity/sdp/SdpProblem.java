@@ -29,8 +29,8 @@ import java.util.List;
  * (d) P_kk ≤ P_00 for every kept coordinate; and P_00 = 1, P ⪰ 0; and (e) ⟨e₀, P κ_j⟩ ≥ 0 with κ_j = s_j p_j + e_j − q_j,
  * the ReLU's upper line over its pre-activation bounds ({@link Cut}). (e) is not in eq. 7: it adds the LP's
  * triangle to the SDP, so that the relaxation is at least as tight as the triangle LP over the same bounds and a
- * CROWN bound is a dual point of it ({@link DualOperator#linearPoint}) — the solver starts there, never above CROWN. The objective is ⟨e₀, P o⟩ with
- * o(v) = c·(W_{L+1} x^L + b_{L+1}) + d. An inactive neuron keeps only (b), which reads p_j ≤ 0.
+ * CROWN bound is a dual point of it ({@link DualOperator#linearPoint}), which the solver certifies first: its
+ * bound is never above CROWN's. The objective is ⟨e₀, P o⟩ with o(v) = c·(W_{L+1} x^L + b_{L+1}) + d. An inactive neuron keeps only (b), which reads p_j ≤ 0.
  */
 public final class SdpProblem {
     /** One block of v: the input or a hidden layer's post-activations, over its original coordinates. */
@@ -178,8 +178,7 @@ public final class SdpProblem {
      */
     public static java.util.Optional<String> uncovered(Network net) {
         try {
-            double[] zero = new double[net.inputShape().numel()];
-            ReluChain.of(net, new Interval(zero, zero));
+            structure(net);
             return java.util.Optional.empty();
         } catch (dev.verity.InvalidInputException e) {
             return java.util.Optional.of(e.getMessage());
@@ -191,7 +190,7 @@ public final class SdpProblem {
      * neurons): what certification factorises densely, O(n³) time and n² memory.
      */
     public static int fullDimension(Network net) {
-        ReluChain chain = ReluChain.of(net, new Interval(new double[net.inputShape().numel()], new double[net.inputShape().numel()]));
+        ReluChain chain = structure(net);
         int n = 1 + net.inputShape().numel();
         for (int i = 0; i < chain.hiddenLayers(); i++) n += chain.dense().get(i).out();
         return n;
@@ -199,7 +198,13 @@ public final class SdpProblem {
 
     /** Number of hidden ReLU layers of a network the SDP covers. */
     public static int hiddenLayers(Network net) {
-        return ReluChain.of(net, new Interval(new double[net.inputShape().numel()], new double[net.inputShape().numel()])).hiddenLayers();
+        return structure(net).hiddenLayers();
+    }
+
+    /** The network's ReLU chain over a point box: its layers, for the questions above that do not depend on a box. */
+    private static ReluChain structure(Network net) {
+        double[] zero = new double[net.inputShape().numel()];
+        return ReluChain.of(net, new Interval(zero, zero));
     }
 
     private static Block block(int offset, double[] lo, double[] hi, String what) {

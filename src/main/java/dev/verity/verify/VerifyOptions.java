@@ -21,14 +21,14 @@ import java.util.Optional;
  * @param milp          the complete MILP stage after the bound methods (paper 004), empty for an incomplete run
  * @param explicitMethods whether {@code methods} was chosen by the user: then every stage runs (the caller checked that
  *                      the network supports it); otherwise a stage that does not suit the network is skipped with a
- *                      logged reason ({@link Verifier#suits}: sdp only on small one-hidden-layer ReLU nets)
+ *                      logged reason ({@link Verifier#unsuited}: sdp only on small one-hidden-layer ReLU nets)
  */
 public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, List<Method> methods, BoundOptions boundOptions,
                             Optional<MilpOptions> milp, boolean explicitMethods) {
 
     /**
      * ibp → crown → alpha-crown → sdp → lp-all: each step costs roughly an order of magnitude more than the one before.
-     * sdp (paper 002) runs only where it suits the network ({@link Verifier#suits}).
+     * sdp (paper 002) runs only where it suits the network ({@link Verifier#unsuited}).
      * The LP stage is lp-all, not the cheaper lp-last-crown: an LP over CROWN's intermediate bounds is looser
      * than alpha-crown on the open properties (mnist 256x2 prop_0_0.03: −0.53 vs −0.17), so after alpha-crown
      * only LP-tightened intermediate bounds can exclude anything more (see docs/verification.md).
