@@ -98,7 +98,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--methods", split = ",", paramLabel = "M", defaultValue = "pgd,ibp,lp-greedy,crown,alpha-crown",
             description = {"Methods, comma-separated (default ${DEFAULT-VALUE}): pgd (attack: lower bound), milp (the complete verify "
                     + "pipeline: both bounds), and bound presets (upper bounds): lp-greedy (= deepz, paper 000's name), "
-                    + "ibp, hbox, deepz, crown, crown-0, crown-ibp, alpha-crown, lagrangian, lp-last, lp-last-crown, lp-all, parallelogram."})
+                    + "ibp, hbox, deepz, crown, crown-0, crown-ibp, alpha-crown, lagrangian, lp-last, lp-last-crown, lp-all, parallelogram, sdp (paper 002; --sdp-time, --sdp-tolerance)."})
     List<String> methods;
 
     @Option(names = "--timeout-per-image", paramLabel = "S", defaultValue = "60",
