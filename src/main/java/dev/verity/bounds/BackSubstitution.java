@@ -56,6 +56,18 @@ final class BackSubstitution<T> {
      * {@code bias [m, 1]}.
      */
     T lower(int target, T a, T bias) {
+        InputLinear<T> l = linear(target, a, bias);
+        return l.coeff() == null ? l.bias() : ops.add(l.bias(), ops.boxMin(l.coeff(), inputLower, inputUpper));
+    }
+
+    /**
+     * The back-substituted bound before its minimisation over the box: {@code a·z_target + bias >= coeff·x + bias'}
+     * for every input x in the box (the relaxation lines hold there). {@code coeff} has the shape
+     * {@code [m, ...input shape]}, null when the target does not depend on the input.
+     */
+    record InputLinear<T>(T coeff, T bias) {}
+
+    InputLinear<T> linear(int target, T a, T bias) {
         int m = ops.value(a).dim(0);
         Map<Integer, T> pending = new HashMap<>();
         pending.put(target, a);
@@ -65,7 +77,7 @@ final class BackSubstitution<T> {
             Node node = net.node(id);
             switch (node.layer()) {
                 case Layer.Input in -> {
-                    return concretise(coeff, bias, m);
+                    return new InputLinear<>(coeff, bias);
                 }
                 case Layer.Dense d -> {
                     pass(pending, node, 0, ops.linear(coeff, constants.transposedWeight(id, d), null));
@@ -115,7 +127,7 @@ final class BackSubstitution<T> {
                 }
             }
         }
-        return bias; // the target does not depend on the input
+        return new InputLinear<>(null, bias); // the target does not depend on the input
     }
 
     /**
@@ -132,10 +144,6 @@ final class BackSubstitution<T> {
             bias = ops.add(bias, ops.boxMin(coeff, lo, hi));
         }
         return bias;
-    }
-
-    private T concretise(T coeff, T bias, int m) {
-        return ops.add(bias, ops.boxMin(coeff, inputLower, inputUpper));
     }
 
     private T addBias(T bias, T coeff, Tensor flatBias, int m) {

@@ -263,6 +263,15 @@ public final class BoundEngine {
     }
 
     Map<Integer, Interval> intermediateBounds(Method method, Interval box, List<IntervalTensor> ibp) {
+        return intermediateBounds(method, box, ibp, Map.of());
+    }
+
+    /**
+     * As above, each node's bounds intersected with {@code known} ones (valid over a box containing this one) before
+     * the next node is bounded, so the tightening carries forward. An element where the two cross (rounding-level
+     * disagreement) keeps the method's own bounds.
+     */
+    private Map<Integer, Interval> intermediateBounds(Method method, Interval box, List<IntervalTensor> ibp, Map<Integer, Interval> known) {
         Map<Integer, Interval> pre = new LinkedHashMap<>();
         for (Node node : net.nodes()) {
             if (!node.layer().isNonlinear()) continue;
@@ -274,7 +283,8 @@ public final class BoundEngine {
                 Interval back = backSubstituteNode(box, pre, method.relaxation(), src);
                 interval = options.intermediate() == BoundOptions.Intermediate.INTERSECT_IBP ? back.intersect(interval) : back;
             }
-            pre.put(src, interval);
+            Interval k = known.get(src);
+            pre.put(src, k == null ? interval : intersectKeepingOrder(interval, k));
         }
         return pre;
     }
@@ -411,6 +421,49 @@ public final class BoundEngine {
     static Tensor flatOrNull(double[] v, int n) {
         for (double x : v) if (x != 0) return new Tensor(v, 1, n);
         return null;
+    }
+
+    // ---- linear bounds over the input (branch and bound) --------------------------------------------
+
+    /**
+     * The linear functions of the input behind a back-substitution method's lower bounds (CROWN, CROWN-0, CROWN-IBP,
+     * DeepZ, hBox): for every x in {@code box}, {@code c_i·f(x) + d_i >= coeff_i·x + bias_i}, and {@code lower} is their
+     * minimum over the box (what {@link #boundLower} reports). Input-splitting branch and bound scores split
+     * dimensions by {@code |coeff_i| × width} and tries the box corner that minimises them as a counterexample.
+     *
+     * @param known pre-activation bounds valid over a box containing {@code box} (a parent domain's), intersected into
+     *              the intermediate bounds layer by layer; empty for none
+     */
+    public InputLinearBound linearLower(Method method, Interval box, Objective objective, Map<Integer, Interval> known) {
+        switch (method) {
+            case HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> { }
+            case IBP, ALPHA_CROWN, LAGRANGIAN, SDP, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN ->
+                    throw new IllegalArgumentException("no linear bound over the input for " + method.cliName());
+        }
+        List<IntervalTensor> ibp = intervalPass(box);
+        Map<Integer, Interval> pre = intermediateBounds(method, box, ibp, known);
+        BackSubstitution<Tensor> solver = constantSolver(box, pre, method.relaxation());
+        int m = objective.rows(), n = box.size();
+        Tensor a = objective.c().reshape(net.outputShape().withBatch(m));
+        BackSubstitution.InputLinear<Tensor> lin = solver.linear(net.output().id(), a, new Tensor(objective.d(), m, 1));
+        Tensor coeff = lin.coeff() == null ? Tensor.zeros(m, n) : lin.coeff().reshape(m, n);
+        double[] bias = lin.bias().data().clone();
+        double[] lower = bias.clone(), c = coeff.data();
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double w = c[i * n + j];
+                lower[i] += w >= 0 ? w * box.lower(j) : w * box.upper(j);
+            }
+        return new InputLinearBound(coeff, bias, lower, pre);
+    }
+
+    private static Interval intersectKeepingOrder(Interval mine, Interval known) {
+        double[] l = mine.lower().clone(), u = mine.upper().clone();
+        for (int i = 0; i < l.length; i++) {
+            double lo = Math.max(l[i], known.lower(i)), hi = Math.min(u[i], known.upper(i));
+            if (lo <= hi) { l[i] = lo; u[i] = hi; }
+        }
+        return new Interval(l, u);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------

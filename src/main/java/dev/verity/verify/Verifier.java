@@ -5,6 +5,8 @@ import dev.verity.attack.AttackResult;
 import dev.verity.attack.Counterexample;
 import dev.verity.attack.Counterexamples;
 import dev.verity.attack.Pgd;
+import dev.verity.bab.BabOptions;
+import dev.verity.bab.InputSplit;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
@@ -136,8 +138,14 @@ public final class Verifier {
             if (ce.isPresent()) return result(Verdict.FALSIFIED, "pgd", ce.get());
             Optional<String> milpRefused = TriangleLp.exactlyEncodable(net); // why the MILP cannot encode this net, if it cannot
             boolean milpWillRun = options.milp().isPresent() && milpRefused.isEmpty();
+            boolean babPending = options.bab().isPresent();
             for (Method method : options.methods()) {
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
+                if (babPending && !cheap(method)) {
+                    babPending = false;
+                    Optional<VerificationResult> r = branchAndBound(milpWillRun);
+                    if (r.isPresent()) return r.get();
+                }
                 Optional<String> unsuited = options.explicitMethods() ? Optional.empty() : unsuited(net, method);
                 if (unsuited.isPresent()) {
                     log(new StageLog(method.cliName(), "skipped: " + unsuited.get(), openCount, openCount, Double.NaN, 0));
@@ -154,6 +162,10 @@ public final class Verifier {
                     continue;
                 }
                 if (openCount == 0) return result(Verdict.VERIFIED, method.cliName(), null);
+            }
+            if (babPending) {
+                Optional<VerificationResult> r = branchAndBound(milpWillRun);
+                if (r.isPresent()) return r.get();
             }
             if (options.milp().isPresent()) {
                 if (milpRefused.isPresent()) {
@@ -231,6 +243,57 @@ public final class Verifier {
             }
             if (openCount == 0) return result(Verdict.VERIFIED, "milp", null);
             return result(pastDeadline() ? Verdict.TIMEOUT : Verdict.UNKNOWN, null, null);
+        }
+
+        /** Branch and bound where it suits the network (else a logged skip); a verdict when it decides the property. */
+        Optional<VerificationResult> branchAndBound(boolean milpFollows) {
+            Optional<String> why = InputSplit.unsuited(net);
+            if (why.isPresent()) {
+                log(new StageLog(INPUT_SPLIT, "skipped: " + why.get(), openCount, openCount, Double.NaN, 0));
+                return Optional.empty();
+            }
+            return inputSplit(options.bab().orElseThrow(), milpFollows);
+        }
+
+        /**
+         * Input-splitting branch and bound on every case with open disjuncts (an equal share of the time each); with a MILP
+         * stage after it, within {@link #BAB_SHARE} of the time left. A verdict when it decides the property, else empty.
+         */
+        Optional<VerificationResult> inputSplit(BabOptions babOptions, boolean milpFollows) {
+            InputSplit bab = new InputSplit(engine, babOptions, (lower, magnitude) -> Margins.certified(lower, magnitude));
+            long stageDeadline = milpFollows ? System.nanoTime() + (long) (BAB_SHARE * Math.max(0, deadline - System.nanoTime())) : deadline;
+            List<Case> cases = property.cases();
+            int casesLeft = 0;
+            for (boolean[] o : open) for (boolean b : o) if (b) { casesLeft++; break; }
+            for (int k = 0; k < cases.size(); k++) {
+                List<Integer> idx = new ArrayList<>();
+                for (int j = 0; j < open[k].length; j++) if (open[k][j]) idx.add(j);
+                if (idx.isEmpty()) continue;
+                if (pastDeadline()) return Optional.of(result(Verdict.TIMEOUT, null, null));
+                long t0 = System.nanoTime(), caseDeadline = t0 + Math.max(0, stageDeadline - t0) / casesLeft--;
+                int before = openCount;
+                InputSplit.Outcome outcome = bab.decide(property, k, idx, caseDeadline);
+                switch (outcome) {
+                    case InputSplit.Proven p -> {
+                        for (int j : idx) open[k][j] = false;
+                        openCount -= idx.size();
+                        log(new StageLog(INPUT_SPLIT, "proved case " + k + ": " + p.domains() + " domains, depth " + p.maxDepth(), before, openCount,
+                                Double.NaN, System.nanoTime() - t0));
+                    }
+                    case InputSplit.Refuted r -> {
+                        log(new StageLog(INPUT_SPLIT, "counterexample (case " + k + ", disjunct " + r.counterexample().disjunctIndex() + "), "
+                                + r.domains() + " domains", before, 0, Double.NaN, System.nanoTime() - t0));
+                        return Optional.of(result(Verdict.FALSIFIED, INPUT_SPLIT, r.counterexample()));
+                    }
+                    case InputSplit.Undecided u -> {
+                        log(new StageLog(INPUT_SPLIT, "stopped at " + u.why() + " (case " + k + "): " + u.domains() + " domains, "
+                                + u.openDomains() + " open", before, openCount, u.worstMargin(), System.nanoTime() - t0));
+                        return milpFollows && !pastDeadline() ? Optional.empty()
+                                : Optional.of(result(pastDeadline() ? Verdict.TIMEOUT : Verdict.UNKNOWN, null, null));
+                    }
+                }
+            }
+            return openCount == 0 ? Optional.of(result(Verdict.VERIFIED, INPUT_SPLIT, null)) : Optional.empty();
         }
 
         /**
@@ -353,6 +416,23 @@ public final class Verifier {
             return new VerificationResult(v, method, System.nanoTime() - start, ce, stages);
         }
     }
+
+    /**
+     * Whether a method costs about one back-substitution pass (branch and bound runs after these and before the
+     * rest: on a net with few inputs, splitting decides in milliseconds what alpha-crown and the LPs take seconds for).
+     */
+    static boolean cheap(Method method) {
+        return switch (method) {
+            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> true;
+            case ALPHA_CROWN, LAGRANGIAN, SDP, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> false;
+        };
+    }
+
+    /** The stage name of input-splitting branch and bound in logs and verdicts. */
+    public static final String INPUT_SPLIT = "bab-input";
+
+    /** The most of the time left branch and bound may take when a MILP stage follows it. */
+    static final double BAB_SHARE = 0.75;
 
     /** The most of the time left an LP method may take when a MILP stage follows it. */
     static final double LP_SHARE = 0.5;

@@ -1,5 +1,7 @@
 package dev.verity.verify;
 
+import dev.verity.bab.BabOptions;
+import dev.verity.bab.InputSplit;
 import dev.verity.attack.PgdOptions;
 import dev.verity.bounds.BoundOptions;
 import dev.verity.bounds.Method;
@@ -22,9 +24,11 @@ import java.util.Optional;
  * @param explicitMethods whether {@code methods} was chosen by the user: then every stage runs (the caller checked that
  *                      the network supports it); otherwise a stage that does not suit the network is skipped with a
  *                      logged reason ({@link Verifier#unsuited}: sdp only on small one-hidden-layer ReLU nets)
+ * @param bab           branch and bound after the bound methods, before the MILP, where it suits the network (input
+ *                      splitting: at most {@link InputSplit#MAX_INPUTS} inputs); empty for none
  */
 public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, List<Method> methods, BoundOptions boundOptions,
-                            Optional<MilpOptions> milp, boolean explicitMethods) {
+                            Optional<MilpOptions> milp, boolean explicitMethods, Optional<BabOptions> bab) {
 
     /**
      * ibp → crown → alpha-crown → sdp → lp-all: each step costs roughly an order of magnitude more than the one before.
@@ -35,9 +39,9 @@ public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, L
      */
     public static final List<Method> DEFAULT_METHODS = List.of(Method.IBP, Method.CROWN, Method.ALPHA_CROWN, Method.SDP, Method.LP_ALL);
 
-    /** As {@link #VerifyOptions(Duration, PgdOptions, double, List, BoundOptions, Optional, boolean)}, stages not chosen by the user. */
+    /** Stages not chosen by the user, no branch and bound. */
     public VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, List<Method> methods, BoundOptions boundOptions, Optional<MilpOptions> milp) {
-        this(timeout, pgd, pgdShare, methods, boundOptions, milp, false);
+        this(timeout, pgd, pgdShare, methods, boundOptions, milp, false, Optional.empty());
     }
 
     public VerifyOptions {
@@ -45,6 +49,7 @@ public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, L
         Objects.requireNonNull(pgd, "pgd");
         Objects.requireNonNull(boundOptions, "boundOptions");
         Objects.requireNonNull(milp, "milp");
+        Objects.requireNonNull(bab, "bab");
         if (timeout.isNegative()) throw new IllegalArgumentException("timeout must be >= 0, got " + timeout);
         if (!(pgdShare > 0 && pgdShare <= 1)) throw new IllegalArgumentException("pgdShare must be in (0, 1], got " + pgdShare);
         methods = List.copyOf(methods);
@@ -53,20 +58,23 @@ public record VerifyOptions(Duration timeout, PgdOptions pgd, double pgdShare, L
     /**
      * The defaults: PGD with 50 starts of 50 steps (on mnist-net_256x2 that finds the VNN-COMP counterexamples
      * in well under a second; see {@link PgdOptions#defaults()} for the schedule) limited to a quarter of the
-     * budget, then {@link #DEFAULT_METHODS} with the engine's default options, then the MILP (SCIP, progressive
-     * tightening) until the timeout — complete for piecewise-linear networks given the time.
+     * budget, then {@link #DEFAULT_METHODS} with the engine's default options, then branch and bound where it suits the
+     * network, then the MILP (SCIP, progressive tightening) until the timeout — complete for piecewise-linear networks
+     * given the time.
      */
     public static VerifyOptions defaults(Duration timeout) {
         return new VerifyOptions(timeout, PgdOptions.defaults().withRestarts(50).withSteps(50).withBatchSize(50), 0.25,
-                DEFAULT_METHODS, BoundOptions.defaults(), Optional.of(MilpOptions.defaults()));
+                DEFAULT_METHODS, BoundOptions.defaults(), Optional.of(MilpOptions.defaults()), false, Optional.of(BabOptions.defaults()));
     }
 
-    public VerifyOptions withTimeout(Duration t) { return new VerifyOptions(t, pgd, pgdShare, methods, boundOptions, milp, explicitMethods); }
-    public VerifyOptions withPgd(PgdOptions p) { return new VerifyOptions(timeout, p, pgdShare, methods, boundOptions, milp, explicitMethods); }
-    public VerifyOptions withMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions, milp, explicitMethods); }
+    public VerifyOptions withTimeout(Duration t) { return new VerifyOptions(t, pgd, pgdShare, methods, boundOptions, milp, explicitMethods, bab); }
+    public VerifyOptions withPgd(PgdOptions p) { return new VerifyOptions(timeout, p, pgdShare, methods, boundOptions, milp, explicitMethods, bab); }
+    public VerifyOptions withMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions, milp, explicitMethods, bab); }
     /** With stages the user chose: every one runs, none is skipped as unsuited. */
-    public VerifyOptions withExplicitMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions, milp, true); }
-    public VerifyOptions withBoundOptions(BoundOptions b) { return new VerifyOptions(timeout, pgd, pgdShare, methods, b, milp, explicitMethods); }
+    public VerifyOptions withExplicitMethods(List<Method> m) { return new VerifyOptions(timeout, pgd, pgdShare, m, boundOptions, milp, true, bab); }
+    public VerifyOptions withBoundOptions(BoundOptions b) { return new VerifyOptions(timeout, pgd, pgdShare, methods, b, milp, explicitMethods, bab); }
     /** With the MILP stage (empty: incomplete, the run ends after the bound methods). */
-    public VerifyOptions withMilp(Optional<MilpOptions> m) { return new VerifyOptions(timeout, pgd, pgdShare, methods, boundOptions, m, explicitMethods); }
+    public VerifyOptions withMilp(Optional<MilpOptions> m) { return new VerifyOptions(timeout, pgd, pgdShare, methods, boundOptions, m, explicitMethods, bab); }
+    /** With branch and bound (empty: none). */
+    public VerifyOptions withBab(Optional<BabOptions> b) { return new VerifyOptions(timeout, pgd, pgdShare, methods, boundOptions, milp, explicitMethods, b); }
 }
