@@ -1,0 +1,174 @@
+package dev.verity.bab;
+
+import dev.verity.bounds.BoundEngine;
+import dev.verity.bounds.Interval;
+import dev.verity.bounds.Method;
+import dev.verity.bounds.Objective;
+import dev.verity.model.Forward;
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+import dev.verity.model.Shape;
+import dev.verity.spec.Box;
+import dev.verity.spec.Case;
+import dev.verity.spec.Disjunct;
+import dev.verity.spec.LinearConstraint;
+import dev.verity.spec.VnnlibProperty;
+import dev.verity.tensor.Tensor;
+import dev.verity.testing.RandomLayers;
+import dev.verity.verify.Margins;
+import dev.verity.verify.Verdict;
+import dev.verity.verify.VerificationResult;
+import dev.verity.verify.Verifier;
+import dev.verity.verify.VerifyOptions;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class InputSplitTest {
+
+    private static final InputSplit.Certifier TOLERANCE = Margins::certified;
+
+    /**
+     * {@code y = relu(x) + relu(-x) = |x|} on {@code x in [-1, 2]}: its minimum is 0 (at x = 0), but CROWN's adaptive
+     * lines give {@code relu(x) >= x} (u = 2 >= -l) and {@code relu(-x) >= 0}, so {@code y >= x >= -1}.
+     */
+    static Network absolute() {
+        Network.Builder b = Network.builder(new Shape(1));
+        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1}, {-1}}), Tensor.vector(0, 0)));
+        b.add(new Layer.Relu());
+        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1, 1}}), Tensor.vector(0)));
+        return b.build();
+    }
+
+    static VnnlibProperty property(Box box, int outputs, Disjunct... unsafe) {
+        return new VnnlibProperty(box.dimension(), outputs, List.of(new Case(box, List.of(unsafe))));
+    }
+
+    @Test
+    void splittingProvesWhatCrownCannot() {
+        Network net = absolute();
+        Box box = new Box(new double[] {-1}, new double[] {2});
+        // unsafe: y <= -0.5, i.e. the row y + 0.5 <= 0; it holds (y >= 0) by a margin of 0.5
+        VnnlibProperty p = property(box, 1, new Disjunct(new LinearConstraint(new double[] {1}, 0.5)));
+        BoundEngine engine = new BoundEngine(net);
+        var crown = engine.bound(Method.CROWN, new Interval(box.lower(), box.upper()),
+                Objective.of(List.of(new LinearConstraint(new double[] {1}, 0.5)), 1));
+        assertEquals(-0.5, crown.lower()[0], 1e-12, "CROWN's bound: x + 0.5 >= -0.5 over [-1, 2]");
+        InputSplit.Outcome o = new InputSplit(engine, BabOptions.defaults(), TOLERANCE).decide(p, 0, List.of(0), far());
+        InputSplit.Proven proven = assertInstanceOf(InputSplit.Proven.class, o);
+        assertTrue(proven.domains() > 1, "needs at least one split");
+    }
+
+    @Test
+    void findsTheCounterexampleWhenThePropertyFails() {
+        Network net = absolute();
+        Box box = new Box(new double[] {-1}, new double[] {2});
+        // unsafe: y <= 0.25 — true near x = 0, where CROWN's corner and the centre of [-1, 2] are not
+        VnnlibProperty p = property(box, 1, new Disjunct(new LinearConstraint(new double[] {1}, -0.25)));
+        InputSplit.Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE).decide(p, 0, List.of(0), far());
+        InputSplit.Refuted r = assertInstanceOf(InputSplit.Refuted.class, o);
+        double x = r.counterexample().input()[0];
+        assertTrue(Math.abs(x) <= 0.25, "|x| <= 0.25 at the counterexample, got x = " + x);
+    }
+
+    /** Random two-input nets, margins near a sampled value: a proof is never contradicted by a dense grid, both outcomes occur. */
+    @Test
+    void neverProvesWhatAGridRefutes() {
+        SplittableRandom r = new SplittableRandom(16);
+        int proven = 0, refuted = 0;
+        for (int t = 0; t < 40; t++) {
+            Network net = RandomLayers.mlp(r, new int[] {2, 8, 8, 2}, new Layer.Relu());
+            double[] c = {r.nextDouble(-1, 1), r.nextDouble(-1, 1)};
+            double rad = r.nextDouble(0.1, 1.0);
+            Box box = Box.around(c, rad);
+            double[] y = Forward.evaluate(net, new Tensor(box.center(), 2)).data();
+            // unsafe: y0 - y1 <= v, v a little below or above the value at the centre
+            double v = (y[0] - y[1]) - r.nextDouble(-0.2, 0.6);
+            VnnlibProperty p = property(box, 2, new Disjunct(new LinearConstraint(new double[] {1, -1}, -v)));
+            InputSplit.Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
+                    .decide(p, 0, List.of(0), System.nanoTime() + 5_000_000_000L);
+            switch (o) {
+                case InputSplit.Proven pr -> {
+                    proven++;
+                    int g = 200;
+                    for (int i = 0; i <= g; i++)
+                        for (int j = 0; j <= g; j++) {
+                            double[] x = {box.lower(0) + box.width(0) * i / g, box.lower(1) + box.width(1) * j / g};
+                            double[] out = Forward.evaluate(net, new Tensor(x, 2)).data();
+                            assertTrue(out[0] - out[1] > v, "net " + t + ": proved, but the grid point " + java.util.Arrays.toString(x) + " is unsafe");
+                        }
+                }
+                case InputSplit.Refuted rf -> {
+                    refuted++;
+                    assertTrue(p.cases().getFirst().isCounterexample(rf.counterexample().input(), rf.counterexample().output()));
+                }
+                case InputSplit.Undecided u -> fail("net " + t + " undecided in 5 s: " + u);
+            }
+        }
+        assertTrue(proven >= 5 && refuted >= 5, "both outcomes should occur: proven " + proven + ", refuted " + refuted);
+    }
+
+    @Test
+    void aChildsPreActivationBoundsAreNeverLooserThanItsParents() {
+        SplittableRandom r = new SplittableRandom(3);
+        Network net = RandomLayers.mlp(r, new int[] {3, 10, 10, 2}, new Layer.Relu());
+        BoundEngine engine = new BoundEngine(net);
+        Objective obj = Objective.of(List.of(new LinearConstraint(new double[] {1, -1}, 0)), 2);
+        Interval parent = new Interval(new double[] {-1, -1, -1}, new double[] {1, 1, 1});
+        var p = engine.linearLower(Method.CROWN, parent, obj, Map.of());
+        Interval child = new Interval(new double[] {-1, -1, 0}, new double[] {1, 1, 1});
+        var c = engine.linearLower(Method.CROWN, child, obj, p.intermediate());
+        assertTrue(c.lower()[0] >= p.lower()[0] - 1e-12, "child margin " + c.lower()[0] + " below the parent's " + p.lower()[0]);
+        p.intermediate().forEach((id, b) -> {
+            Interval cb = c.intermediate().get(id);
+            for (int i = 0; i < b.size(); i++) {
+                assertTrue(cb.lower(i) >= b.lower(i) - 1e-12 && cb.upper(i) <= b.upper(i) + 1e-12, "node " + id + " neuron " + i);
+            }
+        });
+        // the linear bound is a lower bound: check it at sampled points of the child box
+        for (int s = 0; s < 200; s++) {
+            double[] x = {r.nextDouble(-1, 1), r.nextDouble(-1, 1), r.nextDouble(0, 1)};
+            double[] y = Forward.evaluate(net, new Tensor(x.clone(), 3)).data();
+            double lin = c.bias()[0];
+            for (int j = 0; j < 3; j++) lin += c.coeff().data()[j] * x[j];
+            assertTrue(y[0] - y[1] >= lin - 1e-9, "linear bound above the value at " + java.util.Arrays.toString(x));
+            assertTrue(lin >= c.lower()[0] - 1e-9);
+        }
+    }
+
+    /**
+     * {@code y = relu(x) + relu(-x) - 0.5 relu(x + 1) + 0.5 = |x| - x/2 >= 0} on {@code [-1, 2]}; IBP gives {@code y >= -1},
+     * CROWN {@code y >= x/2 >= -0.5}.
+     */
+    static Network tilted() {
+        Network.Builder b = Network.builder(new Shape(1));
+        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1}, {-1}, {1}}), Tensor.vector(0, 0, 1)));
+        b.add(new Layer.Relu());
+        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1, 1, -0.5}}), Tensor.vector(0.5)));
+        return b.build();
+    }
+
+    @Test
+    void theVerifyPipelineDecidesByInputSplitting() {
+        Network net = tilted();
+        Box box = new Box(new double[] {-1}, new double[] {2});
+        // unsafe: y <= -0.3 (the row y + 0.3 <= 0): IBP and CROWN leave it open, splitting proves it
+        VnnlibProperty p = property(box, 1, new Disjunct(new LinearConstraint(new double[] {1}, 0.3)));
+        VerificationResult res = Verifier.verify(net, p, VerifyOptions.defaults(Duration.ofSeconds(30)));
+        assertEquals(Verdict.VERIFIED, res.verdict());
+        assertEquals(Verifier.INPUT_SPLIT, res.method());
+    }
+
+    @Test
+    void optionsRejectMethodsWithoutALinearInputBound() {
+        assertThrows(IllegalArgumentException.class, () -> BabOptions.defaults().withMethod(Method.IBP));
+        assertThrows(IllegalArgumentException.class, () -> BabOptions.defaults().withMethod(Method.ALPHA_CROWN));
+    }
+
+    private static long far() { return System.nanoTime() + 10_000_000_000L; }
+}
