@@ -138,7 +138,8 @@ public final class Verifier {
             if (ce.isPresent()) return result(Verdict.FALSIFIED, "pgd", ce.get());
             Optional<String> milpRefused = TriangleLp.exactlyEncodable(net); // why the MILP cannot encode this net, if it cannot
             boolean milpWillRun = options.milp().isPresent() && milpRefused.isEmpty();
-            boolean babPending = options.bab().isPresent();
+            // With stages the user chose (--methods) only those run; branch and bound is a default stage.
+            boolean babPending = options.bab().isPresent() && !options.explicitMethods();
             for (Method method : options.methods()) {
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
                 if (babPending && !cheap(method)) {

@@ -170,7 +170,7 @@ class SdpPresetTest {
         assertEquals(Optional.empty(), Verifier.unsuited(shallow, Method.SDP));
         assertTrue(Verifier.unsuited(deep, Method.SDP).orElseThrow().contains("one-hidden-layer"));
         // the sdp stage alone, as the default pipeline would treat it (not named by the user), on a small box that holds
-        VerifyOptions o = VerifyOptions.defaults(Duration.ofSeconds(60)).withMilp(Optional.empty()).withMethods(List.of(Method.SDP));
+        VerifyOptions o = VerifyOptions.defaults(Duration.ofSeconds(60)).withMilp(Optional.empty()).withMethods(List.of(Method.SDP)).withBab(Optional.empty());
         StageLog ran = stageOutcome(shallow, o, "sdp");
         assertTrue(ran.outcome().startsWith("excluded"), ran.outcome());
         assertTrue(stageOutcome(deep, o, "sdp").outcome().startsWith("skipped: the default pipeline runs sdp on one-hidden-layer"));

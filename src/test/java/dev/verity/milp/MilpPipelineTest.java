@@ -39,7 +39,7 @@ class MilpPipelineTest {
 
     /** Only the MILP: no bound methods (the MILP's big-M then come from CROWN). */
     static VerifyOptions milpOnly(int seconds) {
-        return VerifyOptions.defaults(Duration.ofSeconds(seconds)).withMethods(List.of());
+        return VerifyOptions.defaults(Duration.ofSeconds(seconds)).withMethods(List.of()).withBab(Optional.empty());
     }
 
     /** As {@link #milpOnly} with PGD given no time at all: it starts nothing, so a counterexample can only come from the MILP. */
@@ -57,7 +57,7 @@ class MilpPipelineTest {
         Network net = MilpNets.hat();
         VnnlibProperty above105 = MilpNets.hatAbove(1.05);
         // lp-all alone: its bound −0.283 (MilpVerifierTest) decides nothing.
-        VerifyOptions lpAll = VerifyOptions.defaults(Duration.ofSeconds(30)).withMethods(List.of(Method.LP_ALL));
+        VerifyOptions lpAll = VerifyOptions.defaults(Duration.ofSeconds(30)).withMethods(List.of(Method.LP_ALL)).withBab(Optional.empty());
         VerificationResult incomplete = Verifier.verify(net, above105, lpAll.withMilp(Optional.empty()));
         assertEquals(Verdict.UNKNOWN, incomplete.verdict(), incomplete.stages().toString());
         assertEquals(List.of("pgd", "lp-all"), stages(incomplete));

@@ -105,7 +105,7 @@ class VerifierTest {
         // Every method ran and none was trusted — the MILP neither: its points (x0 = 0, within SCIP's tolerance of the
         // boundary) fail the forward-pass re-check, and its "feasible" answer is not a proof of anything. The net is linear:
         // nothing to tighten, so one MILP with all the time and no tighten stage.
-        assertEquals(List.of("pgd", "ibp", "crown", "alpha-crown", "sdp", "lp-all", "milp"), r.stages().stream().map(StageLog::stage).toList());
+        assertEquals(List.of("pgd", "ibp", "crown", "bab-input", "alpha-crown", "sdp", "lp-all", "milp"), r.stages().stream().map(StageLog::stage).toList());
     }
 
     @Test
