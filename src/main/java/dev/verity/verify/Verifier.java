@@ -43,6 +43,9 @@ import java.util.function.Consumer;
  * <h2>Time</h2>
  * The deadline is checked before every stage and every case; PGD gets its own share of it and stops by itself. When the
  * MILP stage follows, an LP method or the SDP gets at most {@link #LP_SHARE} of the time left and is abandoned past it.
+ * On networks with few inputs, input-splitting branch and bound ({@link InputSplit}) runs after the cheap bound methods
+ * (ibp, crown) and before the rest, within {@link #BAB_SHARE} of the time left when the MILP follows; if it stops
+ * undecided with time left, the later stages go on.
  * The bound engine cannot be interrupted, so each bound computation runs on a daemon thread that the verifier
  * stops waiting for at the deadline (the stage is abandoned and the verdict is TIMEOUT; the computation finishes
  * in the background and its result is dropped).
@@ -289,8 +292,8 @@ public final class Verifier {
                     case InputSplit.Undecided u -> {
                         log(new StageLog(INPUT_SPLIT, "stopped at " + u.why() + " (case " + k + "): " + u.domains() + " domains, "
                                 + u.openDomains() + " open", before, openCount, u.worstMargin(), System.nanoTime() - t0));
-                        return milpFollows && !pastDeadline() ? Optional.empty()
-                                : Optional.of(result(pastDeadline() ? Verdict.TIMEOUT : Verdict.UNKNOWN, null, null));
+                        // Stopped early (memory, a box too small to split) with time left: the later stages may still decide.
+                        return pastDeadline() ? Optional.of(result(Verdict.TIMEOUT, null, null)) : Optional.empty();
                     }
                 }
             }
