@@ -87,7 +87,7 @@ public final class InputSplit {
 
     /** A bounded box: per open disjunct its margin, whether it is excluded, and the row that gave the margin. */
     private record Bounded(double[] lo, double[] hi, int[] open, double[] margins, boolean[] excluded, int[] bestRow,
-                           InputLinearBound lin, int[] rowStart) {
+                           InputLinearBound lin) {
         int[] stillOpen() {
             int c = 0;
             for (boolean e : excluded) if (!e) c++;
@@ -200,7 +200,7 @@ public final class InputSplit {
             }
             margins[i] = m;
         }
-        return new Bounded(lo, hi, open, margins, excluded, bestRow, lin, rowStart);
+        return new Bounded(lo, hi, open, margins, excluded, bestRow, lin);
     }
 
     /**

@@ -284,7 +284,7 @@ public final class BoundEngine {
                 interval = options.intermediate() == BoundOptions.Intermediate.INTERSECT_IBP ? back.intersect(interval) : back;
             }
             Interval k = known.get(src);
-            pre.put(src, k == null ? interval : intersectKeepingOrder(interval, k));
+            pre.put(src, k == null ? interval : interval.tightenedBy(k));
         }
         return pre;
     }
@@ -455,15 +455,6 @@ public final class BoundEngine {
                 lower[i] += w >= 0 ? w * box.lower(j) : w * box.upper(j);
             }
         return new InputLinearBound(coeff, bias, lower, pre);
-    }
-
-    private static Interval intersectKeepingOrder(Interval mine, Interval known) {
-        double[] l = mine.lower().clone(), u = mine.upper().clone();
-        for (int i = 0; i < l.length; i++) {
-            double lo = Math.max(l[i], known.lower(i)), hi = Math.min(u[i], known.upper(i));
-            if (lo <= hi) { l[i] = lo; u[i] = hi; }
-        }
-        return new Interval(l, u);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------

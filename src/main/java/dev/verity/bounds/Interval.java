@@ -22,6 +22,19 @@ public record Interval(double[] lower, double[] upper) {
         return new Interval(l, u);
     }
 
+    /**
+     * This interval intersected with {@code other} (both valid bounds of the same values), except where the two cross —
+     * a rounding-level disagreement — where this one's bounds are kept, so the result is never empty.
+     */
+    public Interval tightenedBy(Interval other) {
+        double[] l = lower.clone(), u = upper.clone();
+        for (int i = 0; i < l.length; i++) {
+            double lo = Math.max(l[i], other.lower[i]), hi = Math.min(u[i], other.upper[i]);
+            if (lo <= hi) { l[i] = lo; u[i] = hi; }
+        }
+        return new Interval(l, u);
+    }
+
     /** Number of neurons with l < 0 < u (the unstable ReLUs when this is a pre-activation). */
     public int unstableCount() {
         int c = 0;

@@ -191,11 +191,9 @@ public final class Verifier {
         VerificationResult milp(MilpOptions milpOptions) {
             List<Case> cases = property.cases();
             MilpVerifier verifier = new MilpVerifier(net, milpOptions);
-            int casesLeft = 0;
-            for (boolean[] o : open) for (boolean b : o) if (b) { casesLeft++; break; }
+            int casesLeft = casesOpen();
             for (int k = 0; k < cases.size(); k++) {
-                List<Integer> idx = new ArrayList<>();
-                for (int j = 0; j < open[k].length; j++) if (open[k][j]) idx.add(j);
+                List<Integer> idx = openIn(k);
                 if (idx.isEmpty()) continue;
                 if (pastDeadline()) return result(Verdict.TIMEOUT, null, null);
                 // Each case still open gets an equal share of the time left (a case decided early leaves its rest to the others).
@@ -264,14 +262,12 @@ public final class Verifier {
          * stage after it, within {@link #BAB_SHARE} of the time left. A verdict when it decides the property, else empty.
          */
         Optional<VerificationResult> inputSplit(BabOptions babOptions, boolean milpFollows) {
-            InputSplit bab = new InputSplit(engine, babOptions, (lower, magnitude) -> Margins.certified(lower, magnitude));
+            InputSplit bab = new InputSplit(engine, babOptions, Margins::certified);
             long stageDeadline = milpFollows ? System.nanoTime() + (long) (BAB_SHARE * Math.max(0, deadline - System.nanoTime())) : deadline;
             List<Case> cases = property.cases();
-            int casesLeft = 0;
-            for (boolean[] o : open) for (boolean b : o) if (b) { casesLeft++; break; }
+            int casesLeft = casesOpen();
             for (int k = 0; k < cases.size(); k++) {
-                List<Integer> idx = new ArrayList<>();
-                for (int j = 0; j < open[k].length; j++) if (open[k][j]) idx.add(j);
+                List<Integer> idx = openIn(k);
                 if (idx.isEmpty()) continue;
                 if (pastDeadline()) return Optional.of(result(Verdict.TIMEOUT, null, null));
                 long t0 = System.nanoTime(), caseDeadline = t0 + Math.max(0, stageDeadline - t0) / casesLeft--;
@@ -333,6 +329,20 @@ public final class Verifier {
             return Optional.empty();
         }
 
+        /** The open disjuncts of case k, in order. */
+        List<Integer> openIn(int k) {
+            List<Integer> idx = new ArrayList<>();
+            for (int j = 0; j < open[k].length; j++) if (open[k][j]) idx.add(j);
+            return idx;
+        }
+
+        /** The cases with at least one open disjunct. */
+        int casesOpen() {
+            int n = 0;
+            for (boolean[] o : open) for (boolean b : o) if (b) { n++; break; }
+            return n;
+        }
+
         void checkpoint() {
             if (pastDeadline()) throw new java.util.concurrent.CancellationException("deadline");
         }
@@ -363,8 +373,7 @@ public final class Verifier {
             double minMargin = Double.NaN;
             List<Case> cases = property.cases();
             for (int k = 0; k < cases.size(); k++) {
-                List<Integer> idx = new ArrayList<>();
-                for (int j = 0; j < open[k].length; j++) if (open[k][j]) idx.add(j);
+                List<Integer> idx = openIn(k);
                 if (idx.isEmpty()) continue;
                 Case c = cases.get(k);
                 List<Disjunct> ds = idx.stream().map(c.unsafe()::get).toList();
@@ -399,14 +408,7 @@ public final class Verifier {
 
         /** Intersects {@code more} into {@code into}; an element whose bounds cross (rounding-level disagreement) keeps the old ones. */
         static void merge(java.util.Map<Integer, Interval> into, java.util.Map<Integer, Interval> more) {
-            more.forEach((id, b) -> into.merge(id, b, (old, add) -> {
-                double[] l = old.lower().clone(), u = old.upper().clone();
-                for (int i = 0; i < l.length; i++) {
-                    double lo = Math.max(l[i], add.lower(i)), hi = Math.min(u[i], add.upper(i));
-                    if (lo <= hi) { l[i] = lo; u[i] = hi; }
-                }
-                return new Interval(l, u);
-            }));
+            more.forEach((id, b) -> into.merge(id, b, Interval::tightenedBy));
         }
 
         boolean pastDeadline() { return System.nanoTime() - deadline >= 0; }
