@@ -24,11 +24,12 @@ import java.util.PriorityQueue;
  * Input-splitting branch and bound: the complete method for networks with few inputs (ACAS Xu: 5), the way nnenum,
  * Marabou's splitting mode and α,β-CROWN decide such instances. A domain is a sub-box of one case's input box with
  * the unsafe disjuncts not yet excluded on it. Each domain is bounded by a back-substitution method (CROWN by
- * default), its pre-activation bounds intersected with its parent's (valid on any sub-box), so bounds only tighten
- * down the tree; a disjunct excluded on a box stays excluded on its halves. The hardest domain (smallest margin)
- * is split first, on the dimension with the largest {@code |a_j|·(u_j − l_j)} for the linear bound {@code a·x + b} of
- * the rows that come closest to excluding its disjuncts ("smear", the input-split heuristic of nnenum and Marabou),
- * in half. Every new domain's centre and the box corner that minimises each open disjunct's linear bound are tried as
+ * default), its pre-activation bounds intersected with its parent's and its margins floored at its parent's (both
+ * valid on any sub-box), so bounds only tighten down the tree; a disjunct excluded on a box stays excluded on its
+ * halves. The hardest domain (smallest margin) is split first, in half, on the dimension with the largest
+ * {@code |a_j|·(u_j − l_j)} for the linear bound {@code a·x + b} of the rows that come closest to excluding its
+ * disjuncts ("smear", the input-split score of ReluVal), unless that split makes too little progress and another of
+ * the {@link BabOptions#lookahead()} best-scored dimensions makes much more ({@link #ACCEPT}). Every new domain's centre and the box corner that minimises each open disjunct's linear bound are tried as
  * counterexamples; one is reported only after {@link Counterexamples#confirm} re-checks it in double and float32.
  *
  * <p>The proof is as sound as the bound method: every leaf's margin must clear the caller's tolerance
@@ -76,15 +77,40 @@ public final class InputSplit {
     /** The inputs at most which input splitting is the default complete method (more would need too many domains). */
     public static final int MAX_INPUTS = 16;
 
+    /*
+     * Which split. The smear score alone (split the dimension with the largest |a_j|·width_j) can keep halving a dimension
+     * the network is steep in while the bound needs another one cut: on ACAS Xu 1_1 prop_2 it bounds 127,000 domains in
+     * 60 s without a proof, slivers of x_1 near 0. Trying every dimension and keeping the best split (a full lookahead)
+     * proves that in about 1,500 domains, but fails the other way on 1_1 prop_5, where halving the steep, narrow
+     * dimensions gains nothing at first and is what proves it later (smear: 9,300 domains; lookahead: over 500,000).
+     * So: smear first; its split is kept when it closes at least ACCEPT of the gap (the halves' combined shortfall
+     * against twice the parent's, i.e. against no progress); otherwise the other dimensions are tried in smear order,
+     * and one of them replaces the smear split only if it closes at least OVERRIDE. Tuned on four ACAS Xu instances
+     * (1_1 prop_2, prop_5, prop_6; 1_3 prop_2): 733, 9,153, 8,332 and 857 domains; see docs/results/vnncomp.md.
+     */
+    static final double ACCEPT = 0.3, OVERRIDE = 0.6;
+
+    /**
+     * The fraction of the gap a split closes: 1 when both halves are proven, 0 when each falls as far short as the
+     * parent (margins are floored at the parent's, so never below 0); 1 for a parent that fell short of nothing.
+     */
+    static double gain(double parentShortfall, Bounded[] halves) {
+        if (parentShortfall == 0) return 1;
+        return 1 - (halves[0].shortfall() + halves[1].shortfall()) / (2 * parentShortfall);
+    }
+
     /** Why input splitting does not suit the network, or empty. */
     public static Optional<String> unsuited(Network net) {
         int n = net.inputShape().numel();
         return n > MAX_INPUTS ? Optional.of(n + " inputs > " + MAX_INPUTS + " (input splitting needs few)") : Optional.empty();
     }
 
-    /** A domain waiting in the queue: its box, the disjuncts (indices into the case) still open, the parent's bounds. */
-    private record Domain(double[] lo, double[] hi, int[] open, Map<Integer, Interval> pre, double margin, int depth, int splitDim) {}
-
+    /**
+     * A domain waiting in the queue: its box, the disjuncts (indices into the case) still open, the parent's bounds,
+     * and the dimensions worth splitting, best first by the smear score (empty: nothing left to split).
+     */
+    private record Domain(double[] lo, double[] hi, int[] open, double[] margins, Map<Integer, Interval> pre, double margin,
+                          double shortfall, int depth, int[] dims) {}
     /** A bounded box: per open disjunct its margin, whether it is excluded, and the row that gave the margin. */
     private record Bounded(double[] lo, double[] hi, int[] open, double[] margins, boolean[] excluded, int[] bestRow,
                            InputLinearBound lin) {
@@ -94,6 +120,21 @@ public final class InputSplit {
             int[] r = new int[c];
             for (int i = 0, k = 0; i < open.length; i++) if (!excluded[i]) r[k++] = open[i];
             return r;
+        }
+
+        /** The margins of the disjuncts still open, in the order of {@link #stillOpen}. */
+        double[] openMargins() {
+            double[] r = new double[open.length];
+            int k = 0;
+            for (int i = 0; i < open.length; i++) if (!excluded[i]) r[k++] = margins[i];
+            return Arrays.copyOf(r, k);
+        }
+
+        /** How far the open disjuncts are from being excluded: the sum of their negative margins (0 when none is open). */
+        double shortfall() {
+            double sum = 0;
+            for (int i = 0; i < open.length; i++) if (!excluded[i]) sum += Math.min(margins[i], 0);
+            return sum;
         }
 
         double worstMargin() {
@@ -122,7 +163,9 @@ public final class InputSplit {
             }
         }
         PriorityQueue<Domain> queue = new PriorityQueue<>((a, b) -> Double.compare(a.margin(), b.margin()));
-        Bounded root = bound(c, rootLo, rootHi, open, Map.of());
+        double[] none = new double[open.length];
+        Arrays.fill(none, Double.NEGATIVE_INFINITY);
+        Bounded root = bound(c, rootLo, rootHi, open, none, Map.of());
         domains++;
         Optional<Counterexample> ce = tryCandidates(property, caseIndex, c, root);
         if (ce.isPresent()) return new Refuted(ce.get(), domains);
@@ -130,7 +173,7 @@ public final class InputSplit {
         if (rootOpen.length == 0) return new Proven(domains, 0);
         long perDomainBytes = 64L + 16L * n + 16L * root.lin().intermediate().values().stream().mapToLong(Interval::size).sum();
         long maxQueued = Math.max(16, options.maxBytes() / perDomainBytes);
-        queue.add(new Domain(rootLo, rootHi, rootOpen, root.lin().intermediate(), root.worstMargin(), 0, splitDimension(root)));
+        queue.add(new Domain(rootLo, rootHi, rootOpen, root.openMargins(), root.lin().intermediate(), root.worstMargin(), root.shortfall(), 0, splitDimensions(root)));
         int tooSmall = 0;
         double tooSmallMargin = Double.POSITIVE_INFINITY;
         while (!queue.isEmpty()) {
@@ -139,24 +182,38 @@ public final class InputSplit {
             if (queue.size() > maxQueued)
                 return undecided("the memory limit (" + queue.size() + " domains queued)", domains, queue, tooSmall, tooSmallMargin);
             Domain d = queue.poll();
-            int dim = d.splitDim();
-            if (dim < 0) { // nothing left to split: a point, or widths below the resolution of double
+            if (d.dims().length == 0) { // nothing left to split: a point, or widths below the resolution of double
                 tooSmall++;
                 tooSmallMargin = Math.min(tooSmallMargin, d.margin());
                 continue;
             }
-            double mid = 0.5 * d.lo()[dim] + 0.5 * d.hi()[dim];
-            for (int half = 0; half < 2; half++) {
-                double[] lo = d.lo().clone(), hi = d.hi().clone();
-                if (half == 0) hi[dim] = mid; else lo[dim] = mid;
-                Bounded b = bound(c, lo, hi, d.open(), d.pre());
-                domains++;
-                ce = tryCandidates(property, caseIndex, c, b);
-                if (ce.isPresent()) return new Refuted(ce.get(), domains);
+            // Look ahead (see ACCEPT, OVERRIDE): the smear-best dimension first, the others only while no split has
+            // made progress enough.
+            Bounded[] first = null, best = null;
+            double bestGain = Double.NEGATIVE_INFINITY;
+            for (int t = 0; t < Math.min(options.lookahead(), d.dims().length); t++) {
+                int dim = d.dims()[t];
+                double mid = 0.5 * d.lo()[dim] + 0.5 * d.hi()[dim];
+                Bounded[] halves = new Bounded[2];
+                for (int half = 0; half < 2; half++) {
+                    double[] lo = d.lo().clone(), hi = d.hi().clone();
+                    if (half == 0) hi[dim] = mid; else lo[dim] = mid;
+                    halves[half] = bound(c, lo, hi, d.open(), d.margins(), d.pre());
+                    domains++;
+                    ce = tryCandidates(property, caseIndex, c, halves[half]);
+                    if (ce.isPresent()) return new Refuted(ce.get(), domains);
+                }
+                double gain = gain(d.shortfall(), halves);
+                if (first == null) first = halves;
+                if (gain > bestGain) { best = halves; bestGain = gain; }
+                if (gain >= ACCEPT) break;
+            }
+            if (bestGain < OVERRIDE) best = first;
+            for (Bounded b : best) {
                 int[] left = b.stillOpen();
                 if (left.length == 0) continue;
                 maxDepth = Math.max(maxDepth, d.depth() + 1);
-                queue.add(new Domain(lo, hi, left, b.lin().intermediate(), b.worstMargin(), d.depth() + 1, splitDimension(b)));
+                queue.add(new Domain(b.lo(), b.hi(), left, b.openMargins(), b.lin().intermediate(), b.worstMargin(), b.shortfall(), d.depth() + 1, splitDimensions(b)));
             }
         }
         if (tooSmall > 0)
@@ -170,8 +227,12 @@ public final class InputSplit {
         return new Undecided(why, domains, queue.size() + tooSmall, worst);
     }
 
-    /** Bounds the rows of the open disjuncts over {@code [lo, hi]}, using {@code known} pre-activation bounds. */
-    private Bounded bound(Case c, double[] lo, double[] hi, int[] open, Map<Integer, Interval> known) {
+    /**
+     * Bounds the rows of the open disjuncts over {@code [lo, hi]}, using {@code known} pre-activation bounds. Each margin is
+     * at least its {@code floor} (the parent's: valid on any sub-box), so a half is never reported worse than its parent
+     * even where the adaptive relaxation picks a worse line on the smaller box.
+     */
+    private Bounded bound(Case c, double[] lo, double[] hi, int[] open, double[] floor, Map<Integer, Interval> known) {
         int outputs = net.outputShape().numel();
         List<LinearConstraint> rows = new ArrayList<>();
         int[] rowStart = new int[open.length + 1];
@@ -198,16 +259,16 @@ public final class InputSplit {
                 for (int j = 0; j < n; j++) magnitude += Math.abs(coeff[r * n + j]) * Math.max(Math.abs(lo[j]), Math.abs(hi[j]));
                 excluded[i] |= certifier.certified(l, magnitude);
             }
-            margins[i] = m;
+            margins[i] = Math.max(m, floor[i]);
         }
         return new Bounded(lo, hi, open, margins, excluded, bestRow, lin);
     }
 
     /**
-     * The split dimension: the largest {@code |a_j|·width_j} summed over the open disjuncts' best rows, among the
-     * dimensions whose midpoint lies strictly inside; -1 when no dimension can be split.
+     * The dimensions whose midpoint lies strictly inside the box, by decreasing score: the sum over the open disjuncts'
+     * best rows of {@code |a_j|·width_j}. Dimensions the bound ignores (score 0) come last, widest first.
      */
-    private static int splitDimension(Bounded b) {
+    private static int[] splitDimensions(Bounded b) {
         int n = b.lo().length;
         double[] coeff = b.lin().coeff().data();
         double[] score = new double[n];
@@ -216,15 +277,14 @@ public final class InputSplit {
             int r = b.bestRow()[i];
             for (int j = 0; j < n; j++) score[j] += Math.abs(coeff[r * n + j]) * (b.hi()[j] - b.lo()[j]);
         }
-        int best = -1, widest = -1;
+        List<Integer> dims = new ArrayList<>();
         for (int j = 0; j < n; j++) {
             double mid = 0.5 * b.lo()[j] + 0.5 * b.hi()[j];
-            if (!(mid > b.lo()[j] && mid < b.hi()[j])) continue;
-            if (best < 0 || score[j] > score[best]) best = j;
-            if (widest < 0 || b.hi()[j] - b.lo()[j] > b.hi()[widest] - b.lo()[widest]) widest = j;
+            if (mid > b.lo()[j] && mid < b.hi()[j]) dims.add(j);
         }
-        // A zero score (the bound ignores every splittable input) says nothing: split the widest instead.
-        return best >= 0 && score[best] > 0 ? best : widest;
+        dims.sort((x, y) -> score[x] != score[y] ? Double.compare(score[y], score[x])
+                : Double.compare(b.hi()[y] - b.lo()[y], b.hi()[x] - b.lo()[x]));
+        return dims.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The box's centre and, per open disjunct, the corner minimising its best row's linear bound. */

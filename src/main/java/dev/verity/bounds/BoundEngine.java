@@ -15,6 +15,7 @@ import dev.verity.tensor.AdjointOps;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -279,11 +280,12 @@ public final class BoundEngine {
             if (pre.containsKey(src)) continue;
             checkInterrupted();
             Interval interval = ibp.get(src).sample0();
+            Interval k = known.get(src);
             if (!method.intervalIntermediate() && !exactByIntervals(src)) {
-                Interval back = backSubstituteNode(box, pre, method.relaxation(), src);
+                int[] rows = k == null ? null : undecidedRelus(src, k);
+                Interval back = backSubstituteNode(box, pre, method.relaxation(), src, rows, interval);
                 interval = options.intermediate() == BoundOptions.Intermediate.INTERSECT_IBP ? back.intersect(interval) : back;
             }
-            Interval k = known.get(src);
             pre.put(src, k == null ? interval : interval.tightenedBy(k));
         }
         return pre;
@@ -320,31 +322,64 @@ public final class BoundEngine {
         };
     }
 
+    /**
+     * The neurons of pre-activation node {@code id} whose bounds can still change a relaxation, given bounds
+     * {@code known} that will be intersected in: all of them, unless every consumer is a (leaky) ReLU, whose lines for a
+     * neuron that {@code known} already makes stable are the same for any tighter bounds (identity or slope a, no
+     * intercept). Branch and bound's children skip their parents' stable neurons this way, at no loss of tightness.
+     */
+    private int[] undecidedRelus(int id, Interval known) {
+        int n = known.size();
+        for (int c : net.consumers(id)) {
+            Layer layer = net.node(c).layer();
+            if (!(layer instanceof Layer.Relu || layer instanceof Layer.LeakyRelu)) return null;
+        }
+        int count = 0;
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) if (known.lower(i) < 0 && known.upper(i) > 0) rows[count++] = i;
+        return count == n ? null : Arrays.copyOf(rows, count);
+    }
+
     /** Bounds of every element of node {@code id} by back-substitution of ±e_j rows, in chunks. */
     Interval backSubstituteNode(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation, int id) {
+        return backSubstituteNode(box, pre, relaxation, id, null, null);
+    }
+
+    /**
+     * As above for the elements listed in {@code rows} only (null: all); the others get their bounds from
+     * {@code others} (e.g. the interval pass's, which are sound).
+     */
+    private Interval backSubstituteNode(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation, int id,
+                                        int[] rows, Interval others) {
         int n = net.node(id).shape().numel();
-        double[] lower = new double[n], upper = new double[n];
+        double[] lower = rows == null ? new double[n] : others.lower().clone();
+        double[] upper = rows == null ? new double[n] : others.upper().clone();
+        int count = rows == null ? n : rows.length;
+        if (count == 0) return new Interval(lower, upper);
         BackSubstitution<Tensor> solver = constantSolver(box, pre, relaxation);
         int chunk = Math.max(1, options.rowChunk() / 2);
-        for (int s = 0; s < n; s += chunk) {
+        int[] chosen = new int[Math.min(chunk, count)];
+        for (int s = 0; s < count; s += chunk) {
             checkInterrupted();
-            int k = Math.min(chunk, n - s);
-            double[] res = startsAtDense(id) ? throughDense(solver, id, s, k) : throughIdentity(solver, id, s, k);
+            int k = Math.min(chunk, count - s);
+            if (chosen.length != k) chosen = new int[k];
+            for (int j = 0; j < k; j++) chosen[j] = rows == null ? s + j : rows[s + j];
+            double[] res = startsAtDense(id) ? throughDense(solver, id, chosen) : throughIdentity(solver, id, chosen);
             for (int j = 0; j < k; j++) {
-                lower[s + j] = res[j];
-                upper[s + j] = -res[k + j];
+                lower[chosen[j]] = res[j];
+                upper[chosen[j]] = -res[k + j];
             }
         }
         return new Interval(lower, upper);
     }
 
-    private double[] throughIdentity(BackSubstitution<Tensor> solver, int id, int start, int k) {
-        int n = net.node(id).shape().numel();
+    private double[] throughIdentity(BackSubstitution<Tensor> solver, int id, int[] chosen) {
+        int n = net.node(id).shape().numel(), k = chosen.length;
         Tensor a = Tensor.zeros(2 * k, n);
         double[] ad = a.data();
         for (int j = 0; j < k; j++) {
-            ad[j * n + start + j] = 1;
-            ad[(k + j) * n + start + j] = -1;
+            ad[j * n + chosen[j]] = 1;
+            ad[(k + j) * n + chosen[j]] = -1;
         }
         return solver.lower(id, a.reshape(net.node(id).shape().withBatch(2 * k)), Tensor.zeros(2 * k, 1)).data();
     }
@@ -355,14 +390,14 @@ public final class BoundEngine {
         return node.layer() instanceof Layer.Dense && node.shape().rank() == 1;
     }
 
-    private double[] throughDense(BackSubstitution<Tensor> solver, int id, int start, int k) {
+    private double[] throughDense(BackSubstitution<Tensor> solver, int id, int[] chosen) {
         Node node = net.node(id);
         Layer.Dense d = (Layer.Dense) node.layer();
-        int in = d.in();
+        int in = d.in(), k = chosen.length;
         double[] w = d.weight().data(), b = d.bias().data();
         double[] a = new double[2 * k * in], bias = new double[2 * k];
         for (int j = 0; j < k; j++) {
-            int row = start + j;
+            int row = chosen[j];
             for (int i = 0; i < in; i++) {
                 a[j * in + i] = w[row * in + i];
                 a[(k + j) * in + i] = -w[row * in + i];
