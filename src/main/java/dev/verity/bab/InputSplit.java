@@ -94,7 +94,7 @@ public final class InputSplit {
      * The fraction of the gap a split closes: 1 when both halves are proven, 0 when each falls as far short as the
      * parent (margins are floored at the parent's, so never below 0); 1 for a parent that fell short of nothing.
      */
-    static double gain(double parentShortfall, Bounded[] halves) {
+    private static double gain(double parentShortfall, Bounded[] halves) {
         if (parentShortfall == 0) return 1;
         return 1 - (halves[0].shortfall() + halves[1].shortfall()) / (2 * parentShortfall);
     }
