@@ -51,7 +51,9 @@ public final class OnnxImporter {
         }
         if (!model.hasGraph() || model.getGraph().getOutputCount() == 0)
             throw new InvalidInputException(source + " is not a valid ONNX model (no graph with an output)");
-        return new GraphImporter(model.getGraph(), source).run();
+        Network net = new GraphImporter(model.getGraph(), source).run();
+        FiniteParameters.require(net, source);
+        return net;
     }
 
 }

@@ -48,6 +48,35 @@ class CliTest {
         return shared().resolve("benchmarks/vnncomp2021/mnistfc/mnist-net_256x2.onnx");
     }
 
+    /** A model with a NaN or infinite parameter is bad input (exit 2, naming the node), in every command that loads it. */
+    @Test
+    void nonFiniteWeightsAreBadInput(@TempDir Path dir) throws Exception {
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+            dev.verity.model.Network.Builder b = dev.verity.model.Network.builder(new dev.verity.model.Shape(2));
+            b.add(new dev.verity.model.Layer.Dense(Tensor.matrix(new double[][] {{1, 0}, {0, 1}}), Tensor.vector(0, 0)));
+            b.add(new dev.verity.model.Layer.Relu());
+            b.add(new dev.verity.model.Layer.Dense(Tensor.matrix(new double[][] {{1, bad}}), Tensor.vector(0)));
+            Path model = dir.resolve("bad.onnx");
+            dev.verity.onnx.OnnxExporter.write(b.build(), model);
+            Path input = Files.writeString(dir.resolve("x.csv"), "0.5,0.5\n");
+            Path spec = Files.writeString(dir.resolve("p.vnnlib"), """
+                    (declare-const X_0 Real)
+                    (declare-const X_1 Real)
+                    (declare-const Y_0 Real)
+                    (assert (>= X_0 0))
+                    (assert (<= X_0 1))
+                    (assert (>= X_1 0))
+                    (assert (<= X_1 1))
+                    (assert (<= Y_0 -1))
+                    """);
+            for (Result r : new Result[] {cli("info", model.toString()), cli("run", model.toString(), "--input", input.toString()),
+                    cli("verify", model.toString(), spec.toString())}) {
+                assertEquals(2, r.status(), r.out() + r.err());
+                assertTrue(r.err().contains("node") && r.err().contains("weight") && r.err().contains("NaN or infinite"), r.err());
+            }
+        }
+    }
+
     @Test
     void helpAndNoArguments() {
         assertEquals(0, cli("--help").status());
