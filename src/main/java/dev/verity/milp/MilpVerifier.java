@@ -89,9 +89,11 @@ public final class MilpVerifier {
                 if (!first.isEmpty()) solver.setSolverParameters(options.backend().solutionLimit(-1));
                 LpSolution opt = solver.solve(remaining(deadline));
                 nodes += opt.nodes();
+                // The solver first called the problem feasible, now infeasible: the optimum lies within its tolerances
+                // of the boundary, where neither answer can be trusted. Never a proof (issue 17's evidence policy).
                 if (opt.status() == LpStatus.INFEASIBLE)
-                    return new Decision(Outcome.EXCLUDED, Optional.empty(), Double.POSITIVE_INFINITY, nodes, System.nanoTime() - start,
-                            "infeasible (after a first point the re-check rejected)");
+                    return new Decision(Outcome.UNDECIDED, Optional.empty(), Double.NEGATIVE_INFINITY, nodes, System.nanoTime() - start,
+                            "infeasible after a first point the re-check rejected: the solver contradicts itself within its tolerances");
                 if (opt.hasSolution()) {
                     c = Counterexamples.confirm(net, property, caseIndex, clamp(opt.primal(), in, box));
                     if (c.isPresent())
