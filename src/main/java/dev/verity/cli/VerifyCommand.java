@@ -143,6 +143,7 @@ final class VerifyCommand implements Callable<Integer> {
             n.put("open_after", s.openAfter());
             Json.putFiniteOrNull(n, "min_margin", s.minMargin());
             n.put("time_ms", s.millis());
+            if (s.domains() >= 0) n.put("domains", s.domains());
         }
         return o;
     }

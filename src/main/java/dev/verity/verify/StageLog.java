@@ -10,8 +10,14 @@ package dev.verity.verify;
  * @param minMargin  the smallest certified margin lower bound the stage computed over the disjuncts it
  *                   looked at (for {@code pgd}: the smallest objective value it saw); NaN when none
  * @param nanos      wall-clock time of the stage
+ * @param domains    branch and bound: the domains it bounded (the root included); -1 for the other stages
  */
-public record StageLog(String stage, String outcome, int openBefore, int openAfter, double minMargin, long nanos) {
+public record StageLog(String stage, String outcome, int openBefore, int openAfter, double minMargin, long nanos, long domains) {
+    /** A stage that is not a branch and bound. */
+    public StageLog(String stage, String outcome, int openBefore, int openAfter, double minMargin, long nanos) {
+        this(stage, outcome, openBefore, openAfter, minMargin, nanos, -1);
+    }
+
     public long millis() { return nanos / 1_000_000; }
 
     @Override public String toString() {

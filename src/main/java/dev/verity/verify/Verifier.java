@@ -278,16 +278,16 @@ public final class Verifier {
                         for (int j : idx) open[k][j] = false;
                         openCount -= idx.size();
                         log(new StageLog(INPUT_SPLIT, "proved case " + k + ": " + p.domains() + " domains, depth " + p.maxDepth(), before, openCount,
-                                Double.NaN, System.nanoTime() - t0));
+                                Double.NaN, System.nanoTime() - t0, p.domains()));
                     }
                     case InputSplit.Refuted r -> {
                         log(new StageLog(INPUT_SPLIT, "counterexample (case " + k + ", disjunct " + r.counterexample().disjunctIndex() + "), "
-                                + r.domains() + " domains", before, 0, Double.NaN, System.nanoTime() - t0));
+                                + r.domains() + " domains", before, 0, Double.NaN, System.nanoTime() - t0, r.domains()));
                         return Optional.of(result(Verdict.FALSIFIED, INPUT_SPLIT, r.counterexample()));
                     }
                     case InputSplit.Undecided u -> {
                         log(new StageLog(INPUT_SPLIT, "stopped at " + u.why() + " (case " + k + "): " + u.domains() + " domains, "
-                                + u.openDomains() + " open", before, openCount, u.worstMargin(), System.nanoTime() - t0));
+                                + u.openDomains() + " open", before, openCount, u.worstMargin(), System.nanoTime() - t0, u.domains()));
                         // Stopped early (memory, a box too small to split) with time left: the later stages may still decide.
                         return pastDeadline() ? Optional.of(result(Verdict.TIMEOUT, null, null)) : Optional.empty();
                     }

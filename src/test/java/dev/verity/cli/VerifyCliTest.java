@@ -28,6 +28,7 @@ import java.util.Set;
 import static dev.verity.cli.CliTest.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The contract of `bounds`, `verify` and `demo`: JSON keys, last lines, exit codes, messages naming the file. */
@@ -241,6 +242,24 @@ class VerifyCliTest {
         assertEquals("timeout", o.get("result").asText());
         assertTrue(o.get("method").isNull());
         assertTrue(o.get("counterexample").isNull());
+    }
+
+    /** ACAS Xu 1_1 prop_1 (unsat in VNN-COMP 2021) is proved by input splitting; --json reports the domains it bounded. */
+    @Test
+    void verifyJsonReportsTheDomainsOfTheBranchAndBound() throws IOException {
+        Path acas = CliTest.shared().resolve("benchmarks/vnncomp2021/acasxu");
+        JsonNode o = json(cli("verify", acas.resolve("ACASXU_run2a_1_1_batch_2000.onnx").toString(), acas.resolve("prop_1.vnnlib").toString(),
+                "--timeout", "116", "--json"));
+        assertEquals("verified", o.get("result").asText());
+        assertEquals("bab-input", o.get("method").asText());
+        JsonNode bab = null;
+        for (JsonNode st : o.get("stages")) {
+            if (st.get("stage").asText().equals("bab-input")) bab = st;
+            else assertFalse(st.has("domains"), "only branch and bound reports domains: " + st);
+        }
+        assertNotNull(bab, o.toString());
+        assertTrue(bab.get("domains").asLong() > 1, bab.toString());
+        assertTrue(bab.get("outcome").asText().contains(bab.get("domains").asLong() + " domains"), bab.toString());
     }
 
     @Test
