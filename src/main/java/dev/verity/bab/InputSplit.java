@@ -29,8 +29,8 @@ import java.util.PriorityQueue;
  * halves. The hardest domain (smallest margin) is split first, in half, on the dimension with the largest
  * {@code |a_j|·(u_j − l_j)} for the linear bound {@code a·x + b} of the rows that come closest to excluding its
  * disjuncts ("smear", the input-split score of ReluVal), unless that split makes too little progress and another of
- * the {@link BabOptions#lookahead()} best-scored dimensions makes much more ({@link #ACCEPT}). Every new domain's centre and the box corner that minimises each open disjunct's linear bound are tried as
- * counterexamples; one is reported only after {@link Counterexamples#confirm} re-checks it in double and float32.
+ * the {@link BabOptions#lookahead()} best-scored dimensions makes much more ({@link #ACCEPT}). Every new domain's
+ * centre and the box corner that minimises each open disjunct's linear bound are tried as counterexamples; one is reported only after {@link Counterexamples#confirm} re-checks it in double and float32.
  *
  * <p>The proof is as sound as the bound method: every leaf's margin must clear the caller's tolerance
  * ({@link Certifier}), and the leaves cover the box (each split keeps both closed halves).
@@ -111,6 +111,7 @@ public final class InputSplit {
      */
     private record Domain(double[] lo, double[] hi, int[] open, double[] margins, Map<Integer, Interval> pre, double margin,
                           double shortfall, int depth, int[] dims) {}
+
     /** A bounded box: per open disjunct its margin, whether it is excluded, and the row that gave the margin. */
     private record Bounded(double[] lo, double[] hi, int[] open, double[] margins, boolean[] excluded, int[] bestRow,
                            InputLinearBound lin) {
