@@ -60,6 +60,10 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
             description = "Instances run at once (default ${DEFAULT-VALUE}: the bound engine already uses every core).")
     int jobs;
 
+    @Option(names = "--resume",
+            description = "Keep the rows already in --out (a batch that was cut off), run only the instances it lacks and append them.")
+    boolean resume;
+
     @picocli.CommandLine.Mixin BoundOptionsMixin engineOptions = new BoundOptionsMixin();
 
     @picocli.CommandLine.Mixin MilpOptionsMixin milpOptions = new MilpOptionsMixin();
@@ -71,21 +75,29 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
         // Everything that can make the batch bad input is checked before the first instance runs.
         Map<String, String> table = expected == null ? null : BatchRunner.readExpected(expected);
         List<Instance> rows = BatchRunner.readInstances(instances);
+        List<Outcome> kept = resume ? previousRows(rows) : List.of();
+        java.util.Set<Instance> keptInstances = new java.util.HashSet<>();
+        for (Outcome o : kept) keptInstances.add(o.instance());
+        List<Instance> todo = rows.stream().filter(in -> !keptInstances.contains(in)).toList();
         BatchRunner runner = new BatchRunner(VerifyOptions.defaults(Duration.ZERO).withBoundOptions(engineOptions.toOptions()).withMilp(milpOptions.toOptions()), timeoutScale, jobs,
                 Models::load, Properties::load);
         Path outDir = out.toAbsolutePath().getParent();
         Path ceDir = outDir.resolve("counterexamples");
-        AtomicInteger done = new AtomicInteger();
         List<Outcome> outcomes;
         try {
             Files.createDirectories(outDir);
         } catch (IOException e) {
             throw new InvalidInputException("cannot create the results folder " + outDir + ": " + e.getMessage());
         }
-        try (BufferedWriter csv = Files.newBufferedWriter(out)) {
-            csv.write("onnx,vnnlib,result,time_s,method\n");
+        if (resume && !kept.isEmpty())
+            stderr.printf(Locale.ROOT, "resuming %s: %d of %d instances already done, %d to run%n", out, kept.size(), rows.size(), todo.size());
+        AtomicInteger done = new AtomicInteger(kept.size());
+        try (BufferedWriter csv = kept.isEmpty() ? Files.newBufferedWriter(out)
+                : Files.newBufferedWriter(out, java.nio.file.StandardOpenOption.APPEND)) {
+            if (kept.isEmpty()) csv.write("onnx,vnnlib,result,time_s,method\n");
             csv.flush();
-            outcomes = runner.run(rows, o -> {
+            outcomes = new ArrayList<>(kept);
+            outcomes.addAll(runner.run(todo, o -> {
                 // Called from the workers: one instance at a time writes its files and its line.
                 synchronized (this) {
                     Instance in = o.instance();
@@ -101,11 +113,49 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
                             o.result(), o.error() != null ? " (" + o.error() + ")" : o.method().isEmpty() ? "" : " (" + o.method() + ")", o.seconds());
                     stderr.flush();
                 }
-            });
+            }));
         } catch (IOException e) {
             throw new InvalidInputException("cannot write the results file " + out + ": " + e.getMessage());
         }
         return summary(stdout, stderr, outcomes, table);
+    }
+
+    /**
+     * The rows of an earlier run in {@code out} that match an instance of this batch (by onnx and vnnlib as written),
+     * as outcomes; none when the file does not exist. A row of another batch, or a malformed file, is bad input: resuming
+     * it would mix two batches in one results file.
+     */
+    private List<Outcome> previousRows(List<Instance> rows) {
+        if (!Files.isRegularFile(out)) return List.of();
+        Map<String, Instance> byName = new java.util.HashMap<>();
+        for (Instance in : rows) byName.put(in.onnxName() + "," + in.vnnlibName(), in);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(out);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read the results file " + out + " to resume: " + e.getMessage());
+        }
+        if (lines.isEmpty()) return List.of();
+        if (!lines.getFirst().equals("onnx,vnnlib,result,time_s,method"))
+            throw new InvalidInputException(out + " is not a vnncomp results file (its header is '" + lines.getFirst() + "'); cannot resume");
+        List<Outcome> kept = new ArrayList<>();
+        java.util.Set<Instance> seen = new java.util.HashSet<>();
+        for (int i = 1; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) continue;
+            String[] f = line.split(",", -1);
+            Instance in = f.length == 5 ? byName.get(f[0] + "," + f[1]) : null;
+            if (in == null)
+                throw new InvalidInputException(out + " line " + (i + 1) + " is not an instance of " + instances + " ('" + line + "'); cannot resume");
+            double seconds;
+            try {
+                seconds = Double.parseDouble(f[3]);
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException(out + " line " + (i + 1) + ": bad time '" + f[3] + "'; cannot resume");
+            }
+            if (seen.add(in)) kept.add(new Outcome(in, f[2], seconds, f[4], null, null));
+        }
+        return kept;
     }
 
     /** The counts table; with a table of expected answers, the grades and every WRONG instance by name. */

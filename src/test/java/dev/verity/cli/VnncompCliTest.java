@@ -51,6 +51,41 @@ class VnncompCliTest {
                 values.get("Y").stream().mapToDouble(Double::doubleValue).toArray());
     }
 
+    /** --resume keeps the finished rows, runs only the missing instances, appends them, and refuses another batch's file. */
+    @Test
+    void resumeRunsOnlyTheMissingInstances(@TempDir Path dir) throws IOException {
+        Path t = testDir();
+        Path csv = Files.writeString(dir.resolve("instances.csv"), String.join("\n",
+                t.resolve("test_sat.onnx") + "," + t.resolve("test_prop.vnnlib") + ",20",
+                t.resolve("test_nano.onnx") + "," + t.resolve("test_nano.vnnlib") + ",20") + "\n");
+        Path out = dir.resolve("results.csv");
+        CliTest.Result first = cli("vnncomp", csv.toString(), "--out", out.toString());
+        assertEquals(0, first.status(), first.err());
+        List<String> rows = Files.readAllLines(out);
+        assertEquals(3, rows.size(), rows.toString());
+        // Cut off after the first instance: keep it, but with a time no run can produce, so a re-run would show.
+        String kept = rows.get(1).replaceFirst(",\\d+\\.\\d{3},", ",1234.500,");
+        Files.writeString(out, rows.getFirst() + "\n" + kept + "\n");
+        CliTest.Result resumed = cli("vnncomp", csv.toString(), "--out", out.toString(), "--resume");
+        assertEquals(0, resumed.status(), resumed.err());
+        assertTrue(resumed.err().contains("1 of 2 instances already done, 1 to run"), resumed.err());
+        assertEquals(1, resumed.err().lines().filter(l -> l.startsWith("[")).count(), "only the missing instance runs: " + resumed.err());
+        List<String> after = Files.readAllLines(out);
+        assertEquals(List.of(rows.getFirst(), kept), after.subList(0, 2));
+        assertEquals(3, after.size(), after.toString());
+        assertEquals(rows.get(2).replaceFirst(",\\d+\\.\\d{3},", ","), after.get(2).replaceFirst(",\\d+\\.\\d{3},", ","));
+        assertTrue(resumed.out().contains("total                2") || resumed.out().matches("(?s).*total\\s+2\\b.*"), resumed.out());
+        // Nothing left: nothing runs.
+        CliTest.Result again = cli("vnncomp", csv.toString(), "--out", out.toString(), "--resume");
+        assertEquals(0, again.status(), again.err());
+        assertEquals(0, again.err().lines().filter(l -> l.startsWith("[")).count(), again.err());
+        // A results file of another batch is bad input, not silently mixed.
+        Path other = Files.writeString(dir.resolve("other.csv"), t.resolve("test_unsat.onnx") + "," + t.resolve("test_prop.vnnlib") + ",20\n");
+        CliTest.Result mixed = cli("vnncomp", other.toString(), "--out", out.toString(), "--resume");
+        assertEquals(2, mixed.status(), mixed.err());
+        assertTrue(mixed.err().contains("cannot resume"), mixed.err());
+    }
+
     @Test
     void runsTheTestInstancesAndWritesACheckableCounterexample(@TempDir Path dir) throws IOException {
         Path t = testDir();
