@@ -106,11 +106,19 @@ public final class InputSplit {
     }
 
     /**
-     * A domain waiting in the queue: its box, the disjuncts (indices into the case) still open, the parent's bounds,
-     * and the dimensions worth splitting, best first by the smear score (empty: nothing left to split).
+     * A domain waiting in the queue: its box, the disjuncts (indices into the case) still open with their margins, the
+     * parent's bounds, and the dimensions worth splitting, best first by the smear score (empty: nothing left to split).
+     * {@code margin}, the smallest of {@code margins}, is kept because the queue compares it.
      */
     private record Domain(double[] lo, double[] hi, int[] open, double[] margins, Map<Integer, Interval> pre, double margin,
-                          double shortfall, int depth, int[] dims) {}
+                          int depth, int[] dims) {
+        /** As {@link Bounded#shortfall}: the sum of the open disjuncts' negative margins. */
+        double shortfall() {
+            double sum = 0;
+            for (double m : margins) sum += Math.min(m, 0);
+            return sum;
+        }
+    }
 
     /** A bounded box: per open disjunct its margin, whether it is excluded, and the row that gave the margin. */
     private record Bounded(double[] lo, double[] hi, int[] open, double[] margins, boolean[] excluded, int[] bestRow,
@@ -174,7 +182,7 @@ public final class InputSplit {
         if (rootOpen.length == 0) return new Proven(domains, 0);
         long perDomainBytes = 64L + 16L * n + 16L * root.lin().intermediate().values().stream().mapToLong(Interval::size).sum();
         long maxQueued = Math.max(16, options.maxBytes() / perDomainBytes);
-        queue.add(new Domain(rootLo, rootHi, rootOpen, root.openMargins(), root.lin().intermediate(), root.worstMargin(), root.shortfall(), 0, splitDimensions(root)));
+        queue.add(new Domain(rootLo, rootHi, rootOpen, root.openMargins(), root.lin().intermediate(), root.worstMargin(), 0, splitDimensions(root)));
         int tooSmall = 0;
         double tooSmallMargin = Double.POSITIVE_INFINITY;
         while (!queue.isEmpty()) {
@@ -214,7 +222,7 @@ public final class InputSplit {
                 int[] left = b.stillOpen();
                 if (left.length == 0) continue;
                 maxDepth = Math.max(maxDepth, d.depth() + 1);
-                queue.add(new Domain(b.lo(), b.hi(), left, b.openMargins(), b.lin().intermediate(), b.worstMargin(), b.shortfall(), d.depth() + 1, splitDimensions(b)));
+                queue.add(new Domain(b.lo(), b.hi(), left, b.openMargins(), b.lin().intermediate(), b.worstMargin(), d.depth() + 1, splitDimensions(b)));
             }
         }
         if (tooSmall > 0)

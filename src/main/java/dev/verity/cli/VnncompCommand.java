@@ -42,6 +42,9 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
     /** The exit status when an answer contradicts the expected table: apart from 1 and 2, like verify's statuses. */
     static final int EXIT_WRONG = 3;
 
+    /** The header of the results file (written first, checked by {@code --resume}). */
+    private static final String RESULTS_HEADER = "onnx,vnnlib,result,time_s,method";
+
     @Parameters(index = "0", paramLabel = "INSTANCES", description = "VNN-COMP instances.csv (onnx,vnnlib,timeout_s per row)")
     Path instances;
 
@@ -76,8 +79,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
         Map<String, String> table = expected == null ? null : BatchRunner.readExpected(expected);
         List<Instance> rows = BatchRunner.readInstances(instances);
         List<Outcome> kept = resume ? previousRows(rows) : List.of();
-        java.util.Set<Instance> keptInstances = new java.util.HashSet<>();
-        for (Outcome o : kept) keptInstances.add(o.instance());
+        java.util.Set<Instance> keptInstances = kept.stream().map(Outcome::instance).collect(java.util.stream.Collectors.toSet());
         List<Instance> todo = rows.stream().filter(in -> !keptInstances.contains(in)).toList();
         BatchRunner runner = new BatchRunner(VerifyOptions.defaults(Duration.ZERO).withBoundOptions(engineOptions.toOptions()).withMilp(milpOptions.toOptions()), timeoutScale, jobs,
                 Models::load, Properties::load);
@@ -94,7 +96,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
         AtomicInteger done = new AtomicInteger(kept.size());
         try (BufferedWriter csv = kept.isEmpty() ? Files.newBufferedWriter(out)
                 : Files.newBufferedWriter(out, java.nio.file.StandardOpenOption.APPEND)) {
-            if (kept.isEmpty()) csv.write("onnx,vnnlib,result,time_s,method\n");
+            if (kept.isEmpty()) csv.write(RESULTS_HEADER + "\n");
             csv.flush();
             outcomes = new ArrayList<>(kept);
             outcomes.addAll(runner.run(todo, o -> {
@@ -136,7 +138,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
             throw new InvalidInputException("cannot read the results file " + out + " to resume: " + e.getMessage());
         }
         if (lines.isEmpty()) return List.of();
-        if (!lines.getFirst().equals("onnx,vnnlib,result,time_s,method"))
+        if (!lines.getFirst().equals(RESULTS_HEADER))
             throw new InvalidInputException(out + " is not a vnncomp results file (its header is '" + lines.getFirst() + "'); cannot resume");
         List<Outcome> kept = new ArrayList<>();
         java.util.Set<Instance> seen = new java.util.HashSet<>();
