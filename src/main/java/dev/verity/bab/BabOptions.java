@@ -11,8 +11,11 @@ import dev.verity.bounds.Method;
  *                 bounds); past it the run stops, undecided, rather than exhaust the heap
  * @param lookahead input splitting: at most this many dimensions (by smear score) a split tries when the first does
  *                  not make progress ({@link InputSplit}); 1 = the smear score alone. Each try costs two bounds.
+ * @param batch     ReLU splitting: domains split per step, their children bounded in one batched β-CROWN pass
+ * @param iterations ReLU splitting: β-CROWN's optimisation steps per batch of children (the root gets the engine's
+ *                  alpha-CROWN steps)
  */
-public record BabOptions(Method method, long maxBytes, int lookahead) {
+public record BabOptions(Method method, long maxBytes, int lookahead, int batch, int iterations) {
     public BabOptions {
         switch (method) {
             case HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> { }
@@ -21,14 +24,25 @@ public record BabOptions(Method method, long maxBytes, int lookahead) {
         }
         if (maxBytes <= 0) throw new IllegalArgumentException("maxBytes must be > 0, got " + maxBytes);
         if (lookahead < 1) throw new IllegalArgumentException("lookahead must be >= 1, got " + lookahead);
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (iterations < 0) throw new IllegalArgumentException("iterations must be >= 0, got " + iterations);
     }
 
-    /** CROWN on every domain, at most a quarter of the heap for the queue, a lookahead over all of ACAS Xu's 5 inputs. */
+    /**
+     * CROWN on every input-split domain, at most a quarter of the heap for the queue, a lookahead over all of ACAS Xu's
+     * 5 inputs; ReLU splitting 16 domains per batch with 20 β-CROWN steps (α,β-CROWN's BaB default).
+     */
     public static BabOptions defaults() {
-        return new BabOptions(Method.CROWN, Runtime.getRuntime().maxMemory() / 4, 5);
+        return new BabOptions(Method.CROWN, Runtime.getRuntime().maxMemory() / 4, 5, 16, 20);
     }
 
-    public BabOptions withMethod(Method m) { return new BabOptions(m, maxBytes, lookahead); }
+    public BabOptions withMethod(Method m) { return new BabOptions(m, maxBytes, lookahead, batch, iterations); }
 
-    public BabOptions withLookahead(int dims) { return new BabOptions(method, maxBytes, dims); }
+    public BabOptions withLookahead(int dims) { return new BabOptions(method, maxBytes, dims, batch, iterations); }
+
+    public BabOptions withBatch(int domains) { return new BabOptions(method, maxBytes, lookahead, domains, iterations); }
+
+    public BabOptions withIterations(int steps) { return new BabOptions(method, maxBytes, lookahead, batch, steps); }
+
+    public BabOptions withMaxBytes(long bytes) { return new BabOptions(method, bytes, lookahead, batch, iterations); }
 }

@@ -41,32 +41,6 @@ public final class InputSplit {
     private final BabOptions options;
     private final Certifier certifier;
 
-    /** Whether a computed margin lower bound counts as positive, given the magnitude of the terms it was summed from. */
-    @FunctionalInterface
-    public interface Certifier {
-        boolean certified(double lower, double magnitude);
-    }
-
-    /** The result for one case. */
-    public sealed interface Outcome {
-        /** Domains bounded (the root included). */
-        long domains();
-    }
-
-    /** Every open disjunct is excluded on every leaf. */
-    public record Proven(long domains, int maxDepth) implements Outcome {}
-
-    /** A confirmed counterexample. */
-    public record Refuted(Counterexample counterexample, long domains) implements Outcome {}
-
-    /**
-     * Neither, when the run stopped: {@code why} says at what (the deadline, the memory limit, a domain too small to split).
-     *
-     * @param worstMargin the smallest margin lower bound over the domains still open
-     * @param openDomains domains left unproven
-     */
-    public record Undecided(String why, long domains, int openDomains, double worstMargin) implements Outcome {}
-
     public InputSplit(BoundEngine engine, BabOptions options, Certifier certifier) {
         this.net = engine.network();
         this.engine = engine;
@@ -168,7 +142,7 @@ public final class InputSplit {
         for (int j : open) {
             if (c.unsafe().get(j).rows().isEmpty()) {
                 Optional<Counterexample> ce = Counterexamples.confirm(net, property, caseIndex, c.input().center());
-                if (ce.isPresent()) return new Refuted(ce.get(), 0);
+                if (ce.isPresent()) return new Outcome.Refuted(ce.get(), 0);
             }
         }
         PriorityQueue<Domain> queue = new PriorityQueue<>((a, b) -> Double.compare(a.margin(), b.margin()));
@@ -177,9 +151,9 @@ public final class InputSplit {
         Bounded root = bound(c, rootLo, rootHi, open, none, Map.of());
         domains++;
         Optional<Counterexample> ce = tryCandidates(property, caseIndex, c, root);
-        if (ce.isPresent()) return new Refuted(ce.get(), domains);
+        if (ce.isPresent()) return new Outcome.Refuted(ce.get(), domains);
         int[] rootOpen = root.stillOpen();
-        if (rootOpen.length == 0) return new Proven(domains, 0);
+        if (rootOpen.length == 0) return new Outcome.Proven(domains, 0);
         long perDomainBytes = 64L + 16L * n + 16L * root.lin().intermediate().values().stream().mapToLong(Interval::size).sum();
         long maxQueued = Math.max(16, options.maxBytes() / perDomainBytes);
         queue.add(new Domain(rootLo, rootHi, rootOpen, root.openMargins(), root.lin().intermediate(), root.worstMargin(), 0, splitDimensions(root)));
@@ -210,7 +184,7 @@ public final class InputSplit {
                     halves[half] = bound(c, lo, hi, d.open(), d.margins(), d.pre());
                     domains++;
                     ce = tryCandidates(property, caseIndex, c, halves[half]);
-                    if (ce.isPresent()) return new Refuted(ce.get(), domains);
+                    if (ce.isPresent()) return new Outcome.Refuted(ce.get(), domains);
                 }
                 double gain = gain(d.shortfall(), halves);
                 if (first == null) first = halves;
@@ -226,14 +200,14 @@ public final class InputSplit {
             }
         }
         if (tooSmall > 0)
-            return new Undecided(tooSmall + " domain(s) too small to split", domains, tooSmall, tooSmallMargin);
-        return new Proven(domains, maxDepth);
+            return new Outcome.Undecided(tooSmall + " domain(s) too small to split", domains, tooSmall, tooSmallMargin);
+        return new Outcome.Proven(domains, maxDepth);
     }
 
-    private static Undecided undecided(String why, long domains, PriorityQueue<Domain> queue, int tooSmall, double tooSmallMargin) {
+    private static Outcome.Undecided undecided(String why, long domains, PriorityQueue<Domain> queue, int tooSmall, double tooSmallMargin) {
         double worst = tooSmallMargin;
         for (Domain d : queue) worst = Math.min(worst, d.margin());
-        return new Undecided(why, domains, queue.size() + tooSmall, worst);
+        return new Outcome.Undecided(why, domains, queue.size() + tooSmall, worst);
     }
 
     /**

@@ -34,14 +34,29 @@ final class BackSubstitution<T> {
     private final Tensor inputLower, inputUpper;
     private final IntFunction<LinearRelaxation<T>> activations;
     private final IntFunction<MaxPoolRelaxation> maxPools;
+    /** Told each activation node's coefficients {@code [m, ...shape]} as they reach it; null for none. */
+    private final ActivationObserver<T> observer;
+
+    /** Sees the coefficients of an activation's output, e.g. for a branching score (β-CROWN's BaBSR score). */
+    @FunctionalInterface
+    interface ActivationObserver<T> {
+        void coefficients(int nodeId, T coeff);
+    }
+
+    BackSubstitution(Network net, AdjointOps<T> ops, LayerConstants constants, Interval inputBox,
+                     IntFunction<LinearRelaxation<T>> activations, IntFunction<MaxPoolRelaxation> maxPools) {
+        this(net, ops, constants, inputBox, activations, maxPools, null);
+    }
 
     /**
      * @param activations the relaxation of each element-wise nonlinear node (by node id)
      * @param maxPools    the relaxation of each max-pool node (by node id)
      */
     BackSubstitution(Network net, AdjointOps<T> ops, LayerConstants constants, Interval inputBox,
-                     IntFunction<LinearRelaxation<T>> activations, IntFunction<MaxPoolRelaxation> maxPools) {
+                     IntFunction<LinearRelaxation<T>> activations, IntFunction<MaxPoolRelaxation> maxPools,
+                     ActivationObserver<T> observer) {
         this.net = net;
+        this.observer = observer;
         this.ops = ops;
         this.constants = constants;
         int n = inputBox.size();
@@ -136,12 +151,17 @@ final class BackSubstitution<T> {
      */
     private T throughActivation(Map<Integer, T> pending, Node node, T coeff, int m, T bias) {
         LinearRelaxation<T> rel = activations.apply(node.id());
-        pass(pending, node, 0, ops.mulBySign(coeff, rel.lowerSlope(), rel.upperSlope()));
+        if (observer != null) observer.coefficients(node.id(), coeff);
+        T passed = ops.mulBySign(coeff, rel.lowerSlope(), rel.upperSlope());
+        pass(pending, node, 0, rel.inputShift() == null ? passed : ops.add(passed, rel.inputShift()));
         if (rel.lowerIntercept() != null || rel.upperIntercept() != null) {
             int n = node.shape().numel();
-            Tensor lo = rel.lowerIntercept() != null ? rel.lowerIntercept() : Tensor.zeros(n);
-            Tensor hi = rel.upperIntercept() != null ? rel.upperIntercept() : Tensor.zeros(n);
-            bias = ops.add(bias, ops.boxMin(coeff, lo, hi));
+            boolean perRow = (rel.lowerIntercept() != null ? rel.lowerIntercept() : rel.upperIntercept()).size() != n;
+            Tensor lo = rel.lowerIntercept() != null ? rel.lowerIntercept() : Tensor.zeros(perRow ? m : 1, n);
+            Tensor hi = rel.upperIntercept() != null ? rel.upperIntercept() : Tensor.zeros(perRow ? m : 1, n);
+            // Shared intercepts: one fused pass; one per row: the same sum, Σ_j a⁺_j lo_rj + a⁻_j hi_rj, row by row.
+            bias = perRow ? ops.add(bias, ops.reshape(ops.sumRows(ops.mulBySign(ops.reshape(coeff, m, n),
+                    ops.constant(lo), ops.constant(hi))), m, 1)) : ops.add(bias, ops.boxMin(coeff, lo, hi));
         }
         return bias;
     }

@@ -273,11 +273,30 @@ public final class BoundEngine {
      * disagreement) keeps the method's own bounds.
      */
     private Map<Integer, Interval> intermediateBounds(Method method, Interval box, List<IntervalTensor> ibp, Map<Integer, Interval> known) {
+        return intermediateBounds(method, box, ibp, known, -1);
+    }
+
+    /**
+     * The pre-activation bounds of a ReLU-split branch-and-bound domain over {@code box}: the nodes up to
+     * {@code unchangedThrough} keep {@code known}'s bounds (the parent's, the new split's neuron clamped to its side:
+     * nothing before or at the split changes), the later ones are recomputed by {@code method} with them and
+     * intersected with {@code known}'s.
+     */
+    public Map<Integer, Interval> intermediateBounds(Method method, Interval box, Map<Integer, Interval> known, int unchangedThrough) {
+        return intermediateBounds(method, box, intervalPass(box), known, unchangedThrough);
+    }
+
+    private Map<Integer, Interval> intermediateBounds(Method method, Interval box, List<IntervalTensor> ibp, Map<Integer, Interval> known,
+                                                      int unchangedThrough) {
         Map<Integer, Interval> pre = new LinkedHashMap<>();
         for (Node node : net.nodes()) {
             if (!node.layer().isNonlinear()) continue;
             int src = node.inputs().getFirst();
             if (pre.containsKey(src)) continue;
+            if (src <= unchangedThrough && known.containsKey(src)) {
+                pre.put(src, known.get(src));
+                continue;
+            }
             checkInterrupted();
             Interval interval = ibp.get(src).sample0();
             Interval k = known.get(src);

@@ -5,12 +5,10 @@ import dev.verity.model.Network;
 import dev.verity.model.Node;
 import dev.verity.relax.Lines;
 import dev.verity.relax.ReluRelaxation;
-import dev.verity.tensor.Adam;
 import dev.verity.tensor.Tape;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.Var;
 
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -110,51 +108,36 @@ final class SlopeOptimizer {
     /** The best lower bounds of rows {@code c·z_target + d}; only slopes of nonlinear nodes before the target are used. */
     double[] maximise(int target, Objective obj) {
         BoundOptions options = engine.options();
-        int m = obj.rows();
-        Map<Integer, Slopes> slopes = initialSlopes(m);
+        Map<Integer, Slopes> slopes = initialSlopes(obj.rows());
         slopes.keySet().removeIf(id -> id >= target);
         int total = slopes.values().stream().mapToInt(v -> v.alpha().size()).sum();
-        double[] best = new double[m];
-        Arrays.fill(best, Double.NEGATIVE_INFINITY);
-        double[] params = new double[total], grad = new double[total];
-        Adam adam = new Adam(total, options.alphaLearningRate());
-        double bestSum = Double.NEGATIVE_INFINITY;
-        int sinceImprovement = 0;
-        Map<Integer, double[]> gradients = new HashMap<>();
-        for (int step = 0; step <= options.alphaIterations(); step++) {
-            BoundEngine.checkInterrupted();
-            boolean last = step == options.alphaIterations() || total == 0;
-            double[] value = boundAndGradient(target, obj, slopes, last ? null : gradients);
-            double sum = 0;
-            for (int i = 0; i < m; i++) {
-                best[i] = Math.max(best[i], value[i]);
-                sum += value[i];
-            }
-            if (step == 0 || sum > bestSum + 1e-12 * Math.max(1, Math.abs(bestSum))) {
-                bestSum = sum;
-                sinceImprovement = 0;
-            } else if (++sinceImprovement >= options.alphaPatience()) {
-                break;
-            }
-            if (last || slopes.isEmpty()) break;
-            int off = 0;
-            for (var e : slopes.entrySet()) {
-                double[] p = e.getValue().alpha().data(), g = gradients.get(e.getKey());
-                System.arraycopy(p, 0, params, off, p.length);
-                // Adam descends: ascend the bound by descending its negative.
-                for (int i = 0; i < g.length; i++) grad[off + i] = -g[i];
-                off += p.length;
-            }
-            adam.step(params, grad);
-            adam.setLearningRate(adam.learningRate() * options.alphaDecay());
-            off = 0;
-            for (var e : slopes.entrySet()) {
-                double[] p = e.getValue().alpha().data();
-                double lo = e.getValue().leak();
-                for (int i = 0; i < p.length; i++) p[i] = Math.min(1, Math.max(lo, params[off + i]));
-                off += p.length;
-            }
+        double[] params = new double[total];
+        BoundAscent.Group[] groups = new BoundAscent.Group[slopes.size()];
+        int off = 0, g = 0;
+        for (Slopes sv : slopes.values()) {
+            double[] p = sv.alpha().data();
+            System.arraycopy(p, 0, params, off, p.length);
+            groups[g++] = new BoundAscent.Group(off, p.length, options.alphaLearningRate(), sv.leak(), 1);
+            off += p.length;
         }
-        return best;
+        Map<Integer, double[]> gradients = new HashMap<>();
+        return BoundAscent.maximise(params, groups, (x, gradient) -> {
+            int o = 0;
+            for (Slopes sv : slopes.values()) {
+                double[] p = sv.alpha().data();
+                System.arraycopy(x, o, p, 0, p.length);
+                o += p.length;
+            }
+            double[] value = boundAndGradient(target, obj, slopes, gradient == null ? null : gradients);
+            if (gradient != null) {
+                o = 0;
+                for (var e : slopes.entrySet()) {
+                    double[] gr = gradients.get(e.getKey());
+                    System.arraycopy(gr, 0, gradient, o, gr.length);
+                    o += gr.length;
+                }
+            }
+            return value;
+        }, options, false);
     }
 }

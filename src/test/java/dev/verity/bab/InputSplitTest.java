@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class InputSplitTest {
 
-    private static final InputSplit.Certifier TOLERANCE = Margins::certified;
+    private static final Certifier TOLERANCE = Margins::certified;
 
     /**
      * {@code y = relu(x) + relu(-x) = |x|} on {@code x in [-1, 2]}: its minimum is 0 (at x = 0), but CROWN's adaptive
@@ -59,8 +59,8 @@ class InputSplitTest {
         var crown = engine.bound(Method.CROWN, new Interval(box.lower(), box.upper()),
                 Objective.of(List.of(new LinearConstraint(new double[] {1}, 0.5)), 1));
         assertEquals(-0.5, crown.lower()[0], 1e-12, "CROWN's bound: x + 0.5 >= -0.5 over [-1, 2]");
-        InputSplit.Outcome o = new InputSplit(engine, BabOptions.defaults(), TOLERANCE).decide(p, 0, List.of(0), far());
-        InputSplit.Proven proven = assertInstanceOf(InputSplit.Proven.class, o);
+        Outcome o = new InputSplit(engine, BabOptions.defaults(), TOLERANCE).decide(p, 0, List.of(0), far());
+        Outcome.Proven proven = assertInstanceOf(Outcome.Proven.class, o);
         assertTrue(proven.domains() > 1, "needs at least one split");
     }
 
@@ -70,8 +70,8 @@ class InputSplitTest {
         Box box = new Box(new double[] {-1}, new double[] {2});
         // unsafe: y <= 0.25 — true near x = 0, where CROWN's corner and the centre of [-1, 2] are not
         VnnlibProperty p = property(box, 1, new Disjunct(new LinearConstraint(new double[] {1}, -0.25)));
-        InputSplit.Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE).decide(p, 0, List.of(0), far());
-        InputSplit.Refuted r = assertInstanceOf(InputSplit.Refuted.class, o);
+        Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE).decide(p, 0, List.of(0), far());
+        Outcome.Refuted r = assertInstanceOf(Outcome.Refuted.class, o);
         double x = r.counterexample().input()[0];
         assertTrue(Math.abs(x) <= 0.25, "|x| <= 0.25 at the counterexample, got x = " + x);
     }
@@ -90,10 +90,10 @@ class InputSplitTest {
             // unsafe: y0 - y1 <= v, v a little below or above the value at the centre
             double v = (y[0] - y[1]) - r.nextDouble(-0.2, 0.6);
             VnnlibProperty p = property(box, 2, new Disjunct(new LinearConstraint(new double[] {1, -1}, -v)));
-            InputSplit.Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
+            Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
                     .decide(p, 0, List.of(0), System.nanoTime() + 5_000_000_000L);
             switch (o) {
-                case InputSplit.Proven pr -> {
+                case Outcome.Proven pr -> {
                     proven++;
                     int g = 200;
                     for (int i = 0; i <= g; i++)
@@ -103,11 +103,11 @@ class InputSplitTest {
                             assertTrue(out[0] - out[1] > v, "net " + t + ": proved, but the grid point " + java.util.Arrays.toString(x) + " is unsafe");
                         }
                 }
-                case InputSplit.Refuted rf -> {
+                case Outcome.Refuted rf -> {
                     refuted++;
                     assertTrue(p.cases().getFirst().isCounterexample(rf.counterexample().input(), rf.counterexample().output()));
                 }
-                case InputSplit.Undecided u -> fail("net " + t + " undecided in 5 s: " + u);
+                case Outcome.Undecided u -> fail("net " + t + " undecided in 5 s: " + u);
             }
         }
         assertTrue(proven >= 5 && refuted >= 5, "both outcomes should occur: proven " + proven + ", refuted " + refuted);
@@ -182,12 +182,12 @@ class InputSplitTest {
             Network net = dev.verity.onnx.OnnxImporter.load(dir.resolve("ACASXU_run2a_" + k.net() + "_batch_2000.onnx"));
             VnnlibProperty p = dev.verity.spec.VnnlibReader.parse(java.nio.file.Files.readString(dir.resolve(k.prop() + ".vnnlib")), k.prop());
             List<Integer> all = java.util.stream.IntStream.range(0, p.cases().getFirst().unsafe().size()).boxed().toList();
-            InputSplit.Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
+            Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
                     .decide(p, 0, all, System.nanoTime() + 120_000_000_000L);
             String what = k.net() + " " + k.prop() + ": " + o;
-            if (k.holds()) assertInstanceOf(InputSplit.Proven.class, o, what);
-            else assertTrue(p.cases().getFirst().isCounterexample(assertInstanceOf(InputSplit.Refuted.class, o, what).counterexample().input(),
-                    assertInstanceOf(InputSplit.Refuted.class, o).counterexample().output()), what);
+            if (k.holds()) assertInstanceOf(Outcome.Proven.class, o, what);
+            else assertTrue(p.cases().getFirst().isCounterexample(assertInstanceOf(Outcome.Refuted.class, o, what).counterexample().input(),
+                    assertInstanceOf(Outcome.Refuted.class, o).counterexample().output()), what);
             assertTrue(o.domains() <= k.maxDomains(), what + " took more than " + k.maxDomains() + " domains");
         }
     }
