@@ -60,10 +60,11 @@ public final class ReluSplit {
     }
 
     /** An open domain: its bounds, splits, open disjuncts (indices into the case) with margins, and the neuron to split next (null: none left). */
-    private record Domain(Map<Integer, Interval> pre, List<Split> splits, int[] open, double[] margins, double margin, int depth, Split next) {}
+    private record Domain(Map<Integer, Interval> pre, List<Split> splits, int[] open, double[] margins, double margin, int depth, Split next,
+                          BetaCrown.WarmStart start) {}
 
-    /** A child waiting to be bounded. */
-    private record Child(Map<Integer, Interval> pre, List<Split> splits, int[] open, double[] floor, int depth) {}
+    /** A child waiting to be bounded, with its parent's slopes and multipliers to start from. */
+    private record Child(Map<Integer, Interval> pre, List<Split> splits, int[] open, double[] floor, int depth, BetaCrown.WarmStart start) {}
 
     /**
      * Decides the listed disjuncts of case {@code caseIndex} within {@code deadlineNanos} (the {@link System#nanoTime}
@@ -86,7 +87,7 @@ public final class ReluSplit {
         long domains = 0;
         int maxDepth = 0;
         List<Domain> bounded = new ArrayList<>();
-        Optional<Counterexample> ce = bound(property, caseIndex, c, box, List.of(new Child(rootPre, List.of(), open, none, 0)),
+        Optional<Counterexample> ce = bound(property, caseIndex, c, box, List.of(new Child(rootPre, List.of(), open, none, 0, null)),
                 beta.defaultIterations(), bounded);
         domains++;
         if (ce.isPresent()) return new Outcome.Refuted(ce.get(), domains);
@@ -171,7 +172,7 @@ public final class ReluSplit {
                 return Optional.empty();
             clamped.put(s.node(), clamp(iv, s));
         }
-        return Optional.of(new Child(clamped, List.copyOf(splits), d.open(), d.margins(), d.depth() + 1));
+        return Optional.of(new Child(clamped, List.copyOf(splits), d.open(), d.margins(), d.depth() + 1, d.start()));
     }
 
     /** The interval with the split neuron on its side: [max(l, 0), max(u, 0)] if active, [min(l, 0), min(u, 0)] if inactive. */
@@ -206,7 +207,7 @@ public final class ReluSplit {
             }
             rowStart[ch.open().length] = rows.size();
             rowStarts.add(rowStart);
-            queries.add(new BetaCrown.Query(ch.pre(), ch.splits(), Objective.of(rows, outputs)));
+            queries.add(new BetaCrown.Query(ch.pre(), ch.splits(), Objective.of(rows, outputs), ch.start()));
         }
         List<BetaCrown.Bound> bounds = beta.bound(box, queries, iterations, true);
         int n = box.size();
@@ -236,7 +237,8 @@ public final class ReluSplit {
                 // split the neurons that matter to it (a robustness property's nine disjuncts cost nine times less per domain).
                 double[] rowWeight = new double[b.lower().length]; // where the branching score looks: the disjunct's best row
                 if (bestRow >= 0) rowWeight[bestRow] = 1;
-                out.add(new Domain(ch.pre(), ch.splits(), new int[] {ch.open()[i]}, new double[] {m}, m, ch.depth(), branch(ch, b, rowWeight)));
+                out.add(new Domain(ch.pre(), ch.splits(), new int[] {ch.open()[i]}, new double[] {m}, m, ch.depth(), branch(ch, b, rowWeight),
+                        rows(b.warmStart(), rowStart[i], rowStart[i + 1], b.lower().length)));
             }
         }
         return Optional.empty();
@@ -272,6 +274,20 @@ public final class ReluSplit {
             }
         }
         return best;
+    }
+
+    /** The rows {@code [from, to)} of a warm start over {@code total} rows (one disjunct's, of a domain bounded for several). */
+    private static BetaCrown.WarmStart rows(BetaCrown.WarmStart w, int from, int to, int total) {
+        if (from == 0 && to == total) return w;
+        Map<Integer, double[]> alpha = new LinkedHashMap<>();
+        for (var e : w.alpha().entrySet()) {
+            int n = e.getValue().length / total;
+            alpha.put(e.getKey(), Arrays.copyOfRange(e.getValue(), from * n, to * n));
+        }
+        int splits = w.beta().length / total, m = to - from;
+        double[] beta = new double[splits * m];
+        for (int k = 0; k < splits; k++) System.arraycopy(w.beta(), k * total + from, beta, k * m, m);
+        return new BetaCrown.WarmStart(alpha, beta);
     }
 
     /** The box corner minimising row r's linear bound, if the network's output there is unsafe and the re-check confirms it. */

@@ -47,8 +47,21 @@ public final class BetaCrown {
      * @param pre       pre-activation bounds valid on the domain, keyed by the ReLUs' input nodes, split neurons clamped
      * @param splits    the domain's split decisions
      * @param objective rows {@code c·f(x) + d} whose lower bounds are wanted
+     * @param start     slopes and multipliers to start from (a parent domain's, {@link Bound#warmStart}), or null for
+     *                  CROWN's slopes and β = 0
      */
-    public record Query(Map<Integer, Interval> pre, List<Split> splits, Objective objective) {}
+    public record Query(Map<Integer, Interval> pre, List<Split> splits, Objective objective, WarmStart start) {
+        public Query(Map<Integer, Interval> pre, List<Split> splits, Objective objective) {
+            this(pre, splits, objective, null);
+        }
+    }
+
+    /**
+     * Where a domain's optimisation ended: per ReLU input node the slopes α {@code [rows × n]}, per split (in the order
+     * of the query's splits) the multipliers β of each row {@code [splits × rows]}. A child starts from its parent's —
+     * the new split's β at 0 — as α,β-CROWN does, so a few steps suffice per domain.
+     */
+    public record WarmStart(Map<Integer, double[]> alpha, double[] beta) {}
 
     /**
      * The bounds of one query.
@@ -58,8 +71,9 @@ public final class BetaCrown {
      *                    ({@code [rows, inputs]}; its box minimiser is a counterexample candidate)
      * @param coefficient per ReLU input node, the last iterate's coefficients of the ReLU's output, {@code [rows × n]}
      *                    row-major (how much each neuron's relaxation costs: the branching score's weight)
+     * @param warmStart   the parameters of the iterate with the best summed bound
      */
-    public record Bound(double[] lower, Tensor coeff, Map<Integer, double[]> coefficient) {}
+    public record Bound(double[] lower, Tensor coeff, Map<Integer, double[]> coefficient, WarmStart warmStart) {}
 
     public BetaCrown(BoundEngine engine) {
         this.engine = engine;
@@ -141,12 +155,23 @@ public final class BetaCrown {
         final int parameters = size;
         double[] params = new double[size];
         for (var e : data.entrySet()) System.arraycopy(e.getValue().alpha(), 0, params, alphaAt.get(e.getKey()), e.getValue().alpha().length);
+        for (int q = 0; q < queries.size(); q++) { // β from a warm start, the new split's at 0
+            Query query = queries.get(q);
+            if (query.start() == null || query.start().beta() == null) continue;
+            int m = start[q + 1] - start[q];
+            double[] b = query.start().beta();
+            for (int k = 0; k < query.splits().size() && (k + 1) * m <= b.length; k++) {
+                Split sp = query.splits().get(k);
+                int reluId = reluOf(sp.node()), n = data.get(reluId).n();
+                for (int i = 0; i < m; i++) params[betaAt.get(reluId) + (start[q] + i) * n + sp.neuron()] = b[k * m + i];
+            }
+        }
 
         Tensor inLo = new Tensor(box.lower(), 1, inputs), inHi = new Tensor(box.upper(), 1, inputs);
         Tensor cT = new Tensor(c, net.outputShape().withBatch(rows)), dT = new Tensor(d, rows, 1);
         Map<Integer, Tensor> observed = new HashMap<>();
         Tensor[] lastCoeff = new Tensor[1];
-        double[] best = BoundAscent.maximise(params, groups.toArray(BoundAscent.Group[]::new), (x, gradient) -> {
+        BoundAscent.Result ascent = BoundAscent.run(params, groups.toArray(BoundAscent.Group[]::new), (x, gradient) -> {
             Tape tape = new Tape();
             Map<Integer, Var> alphas = new HashMap<>(), betas = new HashMap<>();
             for (var e : data.entrySet()) {
@@ -178,6 +203,7 @@ public final class BetaCrown {
             }
             return bound.value().data().clone();
         }, options, stopWhenPositive);
+        double[] best = ascent.best(), at = ascent.bestParams();
 
         List<Bound> result = new ArrayList<>(queries.size());
         double[] coeffAll = lastCoeff[0].data();
@@ -185,16 +211,31 @@ public final class BetaCrown {
             int r0 = start[q], m = start[q + 1] - r0;
             double[] lower = java.util.Arrays.copyOfRange(best, r0, r0 + m);
             Tensor coeff = new Tensor(java.util.Arrays.copyOfRange(coeffAll, r0 * inputs, (r0 + m) * inputs), m, inputs);
-            Map<Integer, double[]> coefficient = new LinkedHashMap<>();
+            Map<Integer, double[]> coefficient = new LinkedHashMap<>(), alpha = new LinkedHashMap<>();
             for (Node relu : relus) {
                 int n = relu.shape().numel();
                 Tensor t = observed.get(relu.id());
                 coefficient.put(relu.inputs().getFirst(), t == null ? new double[m * n]
                         : java.util.Arrays.copyOfRange(t.data(), r0 * n, (r0 + m) * n));
+                int a0 = alphaAt.get(relu.id()) + r0 * n;
+                alpha.put(relu.inputs().getFirst(), java.util.Arrays.copyOfRange(at, a0, a0 + m * n));
             }
-            result.add(new Bound(lower, coeff, coefficient));
+            List<Split> splits = queries.get(q).splits();
+            double[] beta = new double[splits.size() * m];
+            for (int k = 0; k < splits.size(); k++) {
+                Split sp = splits.get(k);
+                int reluId = reluOf(sp.node()), n = data.get(reluId).n();
+                for (int i = 0; i < m; i++) beta[k * m + i] = at[betaAt.get(reluId) + (r0 + i) * n + sp.neuron()];
+            }
+            result.add(new Bound(lower, coeff, coefficient, new WarmStart(alpha, beta)));
         }
         return result;
+    }
+
+    /** The ReLU node reading pre-activation node {@code preNode}. */
+    private int reluOf(int preNode) {
+        for (Node relu : relus) if (relu.inputs().getFirst() == preNode) return relu.id();
+        throw new IllegalArgumentException("no ReLU reads node " + preNode);
     }
 
     private static void copyInto(Var v, double[] gradient, int offset) {
@@ -226,13 +267,14 @@ public final class BetaCrown {
                 s[sp.neuron()] = sp.active() ? -1 : 1;
                 split = true;
             }
+            double[] warm = query.start() == null ? null : query.start().alpha().get(in);
             for (int r = start[q]; r < start[q + 1]; r++) {
-                int off = r * n;
+                int off = r * n, local = (r - start[q]) * n;
                 for (int j = 0; j < n; j++) {
                     boolean open = pre.lower(j) < 0 && pre.upper(j) > 0;
                     unstable[off + j] = open ? 1 : 0;
                     fixed[off + j] = open ? 0 : lines.lowerSlope()[j];
-                    alpha[off + j] = lines.lowerSlope()[j];
+                    alpha[off + j] = open && warm != null ? warm[local + j] : lines.lowerSlope()[j];
                     upperSlope[off + j] = lines.upperSlope()[j];
                     upperIntercept[off + j] = lines.upperIntercept()[j];
                     sign[off + j] = s[j];

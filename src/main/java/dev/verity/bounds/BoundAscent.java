@@ -27,18 +27,25 @@ final class BoundAscent {
      */
     record Group(int offset, int size, double learningRate, double lo, double hi) {}
 
+    /** The best value per row, and the parameters of the iterate with the best sum (a warm start for related problems). */
+    record Result(double[] best, double[] bestParams) {}
+
+    /** As {@link #run}, the best value per row only. */
+    static double[] maximise(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive) {
+        return run(params, groups, problem, options, stopWhenPositive).best();
+    }
+
     /**
      * Maximises from {@code params} (updated in place to the last iterate) for at most {@code options.alphaIterations()}
      * steps, the step sizes decaying by {@code alphaDecay} per step, stopping after {@code alphaPatience} steps without
      * improving the sum, or as soon as every row's best value is positive when {@code stopWhenPositive}.
      *
-     * @return the best value per row
      */
-    static double[] maximise(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive) {
+    static Result run(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive) {
         Adam[] adams = new Adam[groups.length];
         for (int g = 0; g < groups.length; g++) adams[g] = new Adam(groups[g].size(), groups[g].learningRate());
         double[] grad = new double[params.length];
-        double[] best = null;
+        double[] best = null, bestParams = params.clone();
         double bestSum = Double.NEGATIVE_INFINITY;
         int sinceImprovement = 0;
         for (int step = 0; step <= options.alphaIterations(); step++) {
@@ -60,6 +67,7 @@ final class BoundAscent {
             if (step == 0 || sum > bestSum + 1e-12 * Math.max(1, Math.abs(bestSum))) {
                 bestSum = sum;
                 sinceImprovement = 0;
+                System.arraycopy(params, 0, bestParams, 0, params.length);
             } else if (++sinceImprovement >= options.alphaPatience()) {
                 break;
             }
@@ -75,6 +83,6 @@ final class BoundAscent {
                 for (int i = 0; i < p.length; i++) params[gr.offset() + i] = Math.min(gr.hi(), Math.max(gr.lo(), p[i]));
             }
         }
-        return best;
+        return new Result(best, bestParams);
     }
 }
