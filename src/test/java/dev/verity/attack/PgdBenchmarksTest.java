@@ -1,5 +1,6 @@
 package dev.verity.attack;
 
+import dev.verity.testing.SharedData;
 import dev.verity.model.Network;
 import dev.verity.onnx.OnnxImporter;
 import dev.verity.spec.VnnlibProperty;
@@ -25,7 +26,7 @@ class PgdBenchmarksTest {
 
     static Path vnncomp2021() {
         String p = System.getProperty("verity.shared");
-        assumeTrue(p != null && Files.isDirectory(Path.of(p, "benchmarks", "vnncomp2021")), "verity.shared is not set or has no benchmarks/vnncomp2021");
+        SharedData.assume(p != null && Files.isDirectory(Path.of(p, "benchmarks", "vnncomp2021")), "verity.shared is not set or has no benchmarks/vnncomp2021");
         return Path.of(p, "benchmarks", "vnncomp2021");
     }
 

@@ -1,5 +1,6 @@
 package dev.verity.bab;
 
+import dev.verity.testing.SharedData;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
@@ -173,7 +174,7 @@ class InputSplitTest {
     @Test
     void theLookaheadDecidesAcasXuInstancesWhereTheSmearScoreStalls() throws java.io.IOException {
         String shared = System.getProperty("verity.shared");
-        org.junit.jupiter.api.Assumptions.assumeTrue(shared != null
+        SharedData.assume(shared != null
                 && java.nio.file.Files.isDirectory(java.nio.file.Path.of(shared, "benchmarks", "vnncomp2021", "acasxu")), "../shared/benchmarks not present");
         java.nio.file.Path dir = java.nio.file.Path.of(shared, "benchmarks", "vnncomp2021", "acasxu");
         record Case(String net, String prop, boolean holds, long maxDomains) {}

@@ -1,5 +1,6 @@
 package dev.verity.bounds;
 
+import dev.verity.testing.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.verity.model.Network;
@@ -19,7 +20,6 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Agreement with auto_LiRPA 0.5.0 (float64, "pure" mode) in shared/oracle: IBP, CROWN and CROWN-IBP to
@@ -32,7 +32,7 @@ class OracleAgreementTest {
 
     static Path shared() {
         String p = System.getProperty("verity.shared");
-        assumeTrue(p != null && Files.isDirectory(Path.of(p, "oracle")), "shared/oracle not present");
+        SharedData.assume(p != null && Files.isDirectory(Path.of(p, "oracle")), "shared/oracle not present");
         return Path.of(p);
     }
 

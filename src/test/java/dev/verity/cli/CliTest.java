@@ -1,5 +1,6 @@
 package dev.verity.cli;
 
+import dev.verity.testing.SharedData;
 import dev.verity.model.Forward;
 import dev.verity.model.Network;
 import dev.verity.onnx.OnnxImporter;
@@ -18,7 +19,6 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The CLI's contract: outputs, the `accuracy` last line, exit status 0 / 2 and messages that name the problem. */
 class CliTest {
@@ -40,7 +40,7 @@ class CliTest {
 
     static Path shared() {
         String p = System.getProperty("verity.shared");
-        assumeTrue(p != null && Files.isDirectory(Path.of(p)), "../shared not present");
+        SharedData.assume(p != null && Files.isDirectory(Path.of(p)), "../shared not present");
         return Path.of(p);
     }
 

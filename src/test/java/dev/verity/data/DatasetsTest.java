@@ -1,10 +1,10 @@
 package dev.verity.data;
 
+import dev.verity.testing.SharedData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.verity.model.Shape;
 import java.io.IOException;
@@ -24,9 +24,9 @@ class DatasetsTest {
     @BeforeAll
     static void load() {
         String shared = System.getProperty("verity.shared");
-        assumeTrue(shared != null, "system property verity.shared not set");
+        SharedData.assume(shared != null, "system property verity.shared not set");
         root = Path.of(shared, "benchmarks");
-        assumeTrue(Files.isDirectory(root.resolve("datasets/mnist")), "no MNIST under " + root);
+        SharedData.assume(Files.isDirectory(root.resolve("datasets/mnist")), "no MNIST under " + root);
         mnist = Datasets.open(root.resolve("datasets/mnist"));
     }
 

@@ -1,5 +1,6 @@
 package dev.verity.dual;
 
+import dev.verity.testing.SharedData;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
 import dev.verity.bounds.Interval;
@@ -23,7 +24,6 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The measurements of the report (not part of the regular suite: set VERITY_DUAL_BENCH=1): mnistfc
@@ -35,7 +35,7 @@ class LagrangianMnistBenchmark {
     @Test
     void mnist256x2() throws Exception {
         String p = System.getProperty("verity.shared");
-        assumeTrue(p != null && Files.isDirectory(Path.of(p, "benchmarks")));
+        SharedData.assume(p != null && Files.isDirectory(Path.of(p, "benchmarks")), "shared/benchmarks not present");
         Path dir = Path.of(p, "benchmarks", "vnncomp2021", "mnistfc");
         Network net = OnnxImporter.load(dir.resolve("mnist-net_256x2.onnx"));
         Case cs = VnnlibReader.read(dir.resolve("prop_0_0.03.vnnlib")).cases().getFirst();

@@ -1,5 +1,6 @@
 package dev.verity.lp;
 
+import dev.verity.testing.SharedData;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
 import dev.verity.bounds.Interval;
@@ -24,7 +25,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Paper 000's LP-LAST on vnncomp2021 mnistfc mnist-net_256x2 with prop_0_0.03: intermediate bounds from
@@ -36,7 +36,7 @@ class MnistLpLastTest {
     @Test
     void lpLastOnMnist256x2() {
         String p = System.getProperty("verity.shared");
-        assumeTrue(p != null && Files.isDirectory(Path.of(p, "benchmarks")), "shared/benchmarks not present");
+        SharedData.assume(p != null && Files.isDirectory(Path.of(p, "benchmarks")), "shared/benchmarks not present");
         Path dir = Path.of(p, "benchmarks/vnncomp2021/mnistfc");
         Network net = OnnxImporter.load(dir.resolve("mnist-net_256x2.onnx"));
         VnnlibProperty prop = VnnlibReader.read(dir.resolve("prop_0_0.03.vnnlib"));

@@ -1,5 +1,6 @@
 package dev.verity.milp;
 
+import dev.verity.testing.SharedData;
 import dev.verity.attack.Counterexamples;
 import dev.verity.bounds.Method;
 import dev.verity.model.Layer;
@@ -29,7 +30,6 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The MILP stage at the end of {@link Verifier}: alone (no bound method, so the MILP decides), on the hat net where
@@ -129,7 +129,7 @@ class MilpPipelineTest {
 
     static Path testCategory() {
         String p = System.getProperty("verity.shared");
-        assumeTrue(p != null && Files.isDirectory(Path.of(p, "benchmarks", "vnncomp2021", "test")), "../shared/benchmarks not present");
+        SharedData.assume(p != null && Files.isDirectory(Path.of(p, "benchmarks", "vnncomp2021", "test")), "../shared/benchmarks not present");
         return Path.of(p, "benchmarks", "vnncomp2021", "test");
     }
 

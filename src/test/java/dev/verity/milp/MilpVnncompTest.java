@@ -1,5 +1,6 @@
 package dev.verity.milp;
 
+import dev.verity.testing.SharedData;
 import dev.verity.attack.Counterexamples;
 import dev.verity.model.Network;
 import dev.verity.onnx.OnnxImporter;
@@ -24,7 +25,6 @@ import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Zero wrong answers with the MILP stage on: VNN-COMP 2021 instances that the default pipeline (PGD, ibp → crown →
@@ -54,7 +54,7 @@ class MilpVnncompTest {
 
     static Path benchmarks() {
         String p = System.getProperty("verity.shared");
-        assumeTrue(p != null && Files.isDirectory(Path.of(p, "benchmarks", "vnncomp2021")), "../shared/benchmarks not present");
+        SharedData.assume(p != null && Files.isDirectory(Path.of(p, "benchmarks", "vnncomp2021")), "../shared/benchmarks not present");
         return Path.of(p, "benchmarks");
     }
 

@@ -1,5 +1,6 @@
 package dev.verity.onnx;
 
+import dev.verity.testing.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The ONNX networks under {@code verity.shared} (benchmarks/ and oracle/nets/) and the VNN-LIB files that go with them. */
 final class Benchmarks {
@@ -23,7 +23,7 @@ final class Benchmarks {
     /** The shared folder from {@code -Dverity.shared}; aborts the calling test (JUnit assumption) if it is absent. */
     static Path shared() {
         String p = System.getProperty("verity.shared");
-        assumeTrue(p != null && Files.isDirectory(Path.of(p, "benchmarks")), "verity.shared is not set or has no benchmarks/ folder");
+        SharedData.assume(p != null && Files.isDirectory(Path.of(p, "benchmarks")), "verity.shared is not set or has no benchmarks/ folder");
         return Path.of(p).toAbsolutePath().normalize();
     }
 

@@ -1,10 +1,10 @@
 package dev.verity.spec;
 
+import dev.verity.testing.SharedData;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,9 +24,9 @@ class VnnlibBenchmarksTest {
 
     static Path benchmarks() {
         String shared = System.getProperty("verity.shared");
-        assumeTrue(shared != null, "system property verity.shared not set");
+        SharedData.assume(shared != null, "system property verity.shared not set");
         Path dir = Path.of(shared, "benchmarks");
-        assumeTrue(Files.isDirectory(dir), "no benchmarks folder at " + dir);
+        SharedData.assume(Files.isDirectory(dir), "no benchmarks folder at " + dir);
         return dir;
     }
 

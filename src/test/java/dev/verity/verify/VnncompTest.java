@@ -1,5 +1,6 @@
 package dev.verity.verify;
 
+import dev.verity.testing.SharedData;
 import dev.verity.model.Network;
 import dev.verity.onnx.OnnxImporter;
 import dev.verity.spec.VnnlibReader;
@@ -17,7 +18,6 @@ import java.util.TreeMap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The pipeline on VNN-COMP 2021 instances against the competition's answers. The one thing that must never
@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class VnncompTest {
     static Path benchmarks() {
         String p = System.getProperty("verity.shared");
-        assumeTrue(p != null && Files.isDirectory(Path.of(p, "benchmarks")), "../shared/benchmarks not present");
+        SharedData.assume(p != null && Files.isDirectory(Path.of(p, "benchmarks")), "../shared/benchmarks not present");
         return Path.of(p, "benchmarks");
     }
 
