@@ -156,12 +156,9 @@ final class BackSubstitution<T> {
         pass(pending, node, 0, rel.inputShift() == null ? passed : ops.add(passed, rel.inputShift()));
         if (rel.lowerIntercept() != null || rel.upperIntercept() != null) {
             int n = node.shape().numel();
-            boolean perRow = (rel.lowerIntercept() != null ? rel.lowerIntercept() : rel.upperIntercept()).size() != n;
-            Tensor lo = rel.lowerIntercept() != null ? rel.lowerIntercept() : Tensor.zeros(perRow ? m : 1, n);
-            Tensor hi = rel.upperIntercept() != null ? rel.upperIntercept() : Tensor.zeros(perRow ? m : 1, n);
-            // Shared intercepts: one fused pass; one per row: the same sum, Σ_j a⁺_j lo_rj + a⁻_j hi_rj, row by row.
-            bias = perRow ? ops.add(bias, ops.reshape(ops.sumRows(ops.mulBySign(ops.reshape(coeff, m, n),
-                    ops.constant(lo), ops.constant(hi))), m, 1)) : ops.add(bias, ops.boxMin(coeff, lo, hi));
+            T zero = ops.constant(Tensor.zeros(1, n));
+            bias = ops.add(bias, ops.interceptSum(coeff, rel.lowerIntercept() != null ? rel.lowerIntercept() : zero,
+                    rel.upperIntercept() != null ? rel.upperIntercept() : zero));
         }
         return bias;
     }

@@ -188,7 +188,7 @@ public final class BetaCrown {
                         tape.constant(new Tensor(r.fixedSlope(), shape)));
                 Var shift = r.split() ? tape.mul(betas.get(id), tape.constant(new Tensor(r.sign(), shape))) : null;
                 return new LinearRelaxation<>(slope, null, tape.constant(new Tensor(r.upperSlope(), shape)),
-                        new Tensor(r.upperIntercept(), rows, r.n()), shift);
+                        tape.constant(new Tensor(r.upperIntercept(), rows, r.n())), shift);
             };
             var solver = new BackSubstitution<>(net, tape, engine.constants(), box, acts,
                     id -> { throw new IllegalStateException("no max-pool in a ReLU-split network"); },

@@ -56,4 +56,14 @@ public interface AdjointOps<T> extends Ops<T> {
      * of relaxation lines. {@code lo} and {@code hi} hold n values each.
      */
     T boxMin(T a, Tensor lo, Tensor hi);
+
+    /**
+     * The intercept part of relaxation lines: per row of {@code a [m, ...]} (n values),
+     * {@code Σ_j a⁺_j lo_j + a⁻_j hi_j} as {@code [m, 1]}, with {@code lo} and {@code hi} either shared by all rows
+     * (n values) or one row each ({@code [m, n]}), and either constants or values with a gradient (optimised lines).
+     */
+    default T interceptSum(T a, T lo, T hi) {
+        int m = value(a).dim(0), n = value(a).size() / Math.max(1, m);
+        return reshape(sumRows(mulBySign(reshape(a, m, n), lo, hi)), m, 1);
+    }
 }

@@ -240,6 +240,14 @@ public final class Tape implements AdjointOps<Var> {
         return record(SignSplit.boxMin(a.value(), lo, hi), g -> a.accumulate(SignSplit.boxMinBackward(a.value(), lo, hi, g)), a);
     }
 
+    /** Constant shared intercepts in one fused pass (gradient to a only); otherwise the default composition. */
+    @Override public Var interceptSum(Var a, Var lo, Var hi) {
+        int m = a.value().dim(0), n = a.value().size() / Math.max(1, m);
+        if (!lo.requiresGrad() && !hi.requiresGrad() && lo.value().size() == n && hi.value().size() == n)
+            return boxMin(a, lo.value(), hi.value());
+        return AdjointOps.super.interceptSum(a, lo, hi);
+    }
+
     @Override public Var sumRows(Var a) {
         int[] inShape = a.shape();
         return record(Reduce.sumRows(a.value()), g -> a.accumulate(Reduce.sumRowsBackward(g, inShape)), a);

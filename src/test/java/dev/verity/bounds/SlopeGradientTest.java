@@ -7,10 +7,12 @@ import dev.verity.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The gradient of the back-substituted bound w.r.t. alpha-CROWN's slopes equals central finite differences. */
@@ -70,6 +72,46 @@ class SlopeGradientTest {
             }
         }
         assertTrue(checked > 20);
+    }
+
+    /** The gradient of the bound in the sigmoid and tanh mixing weights equals central differences. */
+    @Test
+    void sShapedMixGradientMatchesFiniteDifferences() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        for (dev.verity.model.Layer act : new dev.verity.model.Layer[] {new dev.verity.model.Layer.Sigmoid(), new dev.verity.model.Layer.Tanh()}) {
+            Network net = dev.verity.testing.RandomLayers.mlp(rnd, new int[] {3, 8, 8, 2}, act);
+            Interval box = new Interval(new double[] {-1, -1, -1}, new double[] {1, 1, 1});
+            BoundEngine engine = new BoundEngine(net);
+            BoundResult crown = engine.bound(Method.CROWN, box, Objective.robustness(0, 2));
+            SlopeOptimizer opt = new SlopeOptimizer(engine, box, crown.intermediate());
+            Objective obj = Objective.robustness(0, 2);
+            var mixes = opt.initialMixes(obj.rows());
+            assertFalse(mixes.isEmpty(), "intervals containing 0");
+            for (var mix : mixes.values())
+                for (Tensor w : List.of(mix.lowerWeight(), mix.upperWeight()))
+                    for (int i = 0; i < w.size(); i++) w.data()[i] = rnd.nextDouble(0.1, 0.9);
+            Map<Integer, double[]> grads = new HashMap<>(), mixGrads = new HashMap<>();
+            int target = net.output().id();
+            opt.boundAndGradient(target, obj, Map.of(), mixes, grads, mixGrads);
+            int checked = 0;
+            for (var e : mixes.entrySet()) {
+                double[] lower = e.getValue().lowerWeight().data(), upper = e.getValue().upperWeight().data();
+                for (int i = 0; i < lower.length + upper.length; i++) {
+                    double[] p = i < lower.length ? lower : upper;
+                    int j = i < lower.length ? i : i - lower.length;
+                    double h = 1e-6, keep = p[j];
+                    p[j] = keep + h;
+                    double up = sum(opt.boundAndGradient(target, obj, Map.of(), mixes, null, null));
+                    p[j] = keep - h;
+                    double down = sum(opt.boundAndGradient(target, obj, Map.of(), mixes, null, null));
+                    p[j] = keep;
+                    double fd = (up - down) / (2 * h);
+                    assertEquals(fd, mixGrads.get(e.getKey())[i], 1e-6 * Math.max(1, Math.abs(fd)), act.describe() + " weight " + i + " of node " + e.getKey());
+                    checked++;
+                }
+            }
+            assertTrue(checked > 10);
+        }
     }
 
     private static double sum(double[] v) {

@@ -408,4 +408,51 @@ class RelaxationSoundnessTest {
         }
         v.assertNone();
     }
+
+    /**
+     * The tangent-through-endpoint lines of an S-shaped activation, and every convex combination of them with the
+     * parallel lines (what alpha-CROWN optimises over), are sound: checked by sampling on intervals that contain 0.
+     */
+    @Test
+    void tangentLinesAndTheirMixturesAreSound() {
+        List<double[]> intervals = new ArrayList<>(moderateIntervals(5L, 600));
+        intervals.addAll(allIntervals());
+        Interval pre = intervalOf(intervals.stream().filter(p -> p[0] < 0 && p[1] > 0).toList());
+        SplittableRandom r = new SplittableRandom(8);
+        Violations v = new Violations();
+        int n = pre.size();
+        for (boolean isSigmoid : new boolean[] {true, false}) {
+            Relaxations.Activation act = isSigmoid ? Relaxations.Activation.SIGMOID : Relaxations.Activation.TANH;
+            DoubleUnaryOperator f = isSigmoid ? RelaxationSoundnessTest::sigmoid : Math::tanh;
+            Lines a = isSigmoid ? Relaxations.sigmoid(pre, ReluRelaxation.ADAPTIVE) : Relaxations.tanh(pre, ReluRelaxation.ADAPTIVE);
+            Lines b = Relaxations.sShapedTangents(pre, act);
+            for (double w : new double[] {0, 0.3, 1, r.nextDouble()}) {
+                double[] ls = new double[n], li = new double[n], us = new double[n], ui = new double[n];
+                for (int i = 0; i < n; i++) {
+                    ls[i] = w * a.lowerSlope()[i] + (1 - w) * b.lowerSlope()[i];
+                    li[i] = w * a.lowerIntercept()[i] + (1 - w) * b.lowerIntercept()[i];
+                    us[i] = (1 - w) * a.upperSlope()[i] + w * b.upperSlope()[i];
+                    ui[i] = (1 - w) * a.upperIntercept()[i] + w * b.upperIntercept()[i];
+                }
+                Lines mixed = new Lines(ls, li, us, ui);
+                for (int i = 0; i < n; i++) check((isSigmoid ? "sigmoid" : "tanh") + " mix " + w, pre.lower(i), pre.upper(i), mixed, i, f, r, v);
+            }
+        }
+        v.assertNone();
+        assertTrue(n > 100, "intervals containing 0: " + n);
+    }
+
+    /** The tangent through an endpoint touches the curve: its line meets f at one point in the interval (sigmoid, [-4, 3]). */
+    @Test
+    void theTangentThroughAnEndpointTouchesTheCurve() {
+        Interval pre = new Interval(new double[] {-4}, new double[] {3});
+        Lines b = Relaxations.sShapedTangents(pre, Relaxations.Activation.SIGMOID);
+        double gap = Double.POSITIVE_INFINITY;
+        for (int k = 0; k <= 70_000; k++) {
+            double z = -4 + 7.0 * k / 70_000;
+            gap = Math.min(gap, b.upperSlope()[0] * z + b.upperIntercept()[0] - sigmoid(z));
+        }
+        assertTrue(gap >= 0 && gap < 1e-6, "the upper line touches sigmoid: closest gap " + gap);
+        assertEquals(sigmoid(-4), b.upperSlope()[0] * -4 + b.upperIntercept()[0], 1e-9, "and passes through (l, f(l))");
+    }
 }
