@@ -19,10 +19,12 @@ import java.util.function.IntFunction;
 
 /**
  * alpha-CROWN: the objective's lower bound as a function of the lower slopes α of every unstable
- * (leaky) ReLU — one α per objective row and neuron — maximised by projected Adam through the autodiff
- * tape, starting from CROWN's slopes. Every α in [a, 1] gives a sound bound (the line αz is below the
- * activation on [l, u]), so the best value seen for each row is kept: the result is never looser than
- * CROWN. Intermediate bounds stay at the values given (CROWN's).
+ * (leaky) ReLU — one α per objective row and neuron — and, for sigmoid and tanh neurons whose interval
+ * contains 0, of the weights that mix two sound line pairs ({@link Mix}), maximised by projected Adam
+ * through the autodiff tape, starting from CROWN's lines. Every parameter in its box gives a sound bound
+ * (the line αz is below the ReLU on [l, u]; a convex combination of two lower (upper) lines is one too),
+ * so the best value seen for each row is kept: the result is never looser than CROWN. Intermediate
+ * bounds stay at the values given (the engine calls this per intermediate layer to tighten them).
  */
 final class SlopeOptimizer {
     private final BoundEngine engine;

@@ -114,8 +114,23 @@ final class VerifyCommand implements Callable<Integer> {
             out.printf("  output (float32) %s%n", Arrays.toString(ce.outputFloat32()));
             out.printf("  input            %s%n", Arrays.toString(ce.input()));
         }
+        if (r.verdict() == dev.verity.verify.Verdict.VERIFIED && !r.evidence().isEmpty()) out.println("evidence  " + evidenceSummary(r));
         out.printf("result %s%s in %d ms%n", r.verdict().word(), r.method() == null ? "" : " by " + r.method(), r.millis());
         out.println(r.verdict().word());
+    }
+
+    /** E.g. "7 disjuncts by bound (crown, alpha-crown), 2 solver-trusted (milp)": how many closed by each kind of proof, and where. */
+    static String evidenceSummary(VerificationResult r) {
+        java.util.Map<dev.verity.verify.Evidence.Kind, java.util.Set<String>> stages = new java.util.EnumMap<>(dev.verity.verify.Evidence.Kind.class);
+        java.util.Map<dev.verity.verify.Evidence.Kind, Integer> counts = new java.util.EnumMap<>(dev.verity.verify.Evidence.Kind.class);
+        for (var e : r.evidence()) {
+            stages.computeIfAbsent(e.kind(), k -> new java.util.LinkedHashSet<>()).add(e.stage());
+            counts.merge(e.kind(), 1, Integer::sum);
+        }
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        counts.forEach((kind, n) -> parts.add(n + (n == 1 ? " disjunct " : " disjuncts ") + (kind == dev.verity.verify.Evidence.Kind.SOLVER ? "" : "by ")
+                + kind.word() + " (" + String.join(", ", stages.get(kind)) + ")"));
+        return String.join(", ", parts);
     }
 
     static ObjectNode toJson(VerificationResult r) {
@@ -133,6 +148,16 @@ final class VerifyCommand implements Callable<Integer> {
             c.set("output_float32", Json.array(ce.outputFloat32()));
             c.put("case", ce.caseIndex());
             c.put("disjunct", ce.disjunctIndex());
+        }
+        o.put("solver_trusted", r.solverTrusted());
+        ArrayNode evidence = o.putArray("evidence");
+        for (var e : r.evidence()) {
+            ObjectNode n = evidence.addObject();
+            n.put("case", e.caseIndex());
+            n.put("disjunct", e.disjunct());
+            n.put("stage", e.stage());
+            n.put("kind", e.kind().word());
+            Json.putFiniteOrNull(n, "margin", e.margin());
         }
         ArrayNode stages = o.putArray("stages");
         for (StageLog s : r.stages()) {

@@ -111,6 +111,8 @@ public final class Verifier {
         final boolean[][] open;
         int openCount;
         final List<StageLog> stages = new ArrayList<>();
+        /** What closed each disjunct, in the order they closed. */
+        final List<Evidence> evidence = new ArrayList<>();
         /** Per case, the tightest pre-activation bounds any method found (the intersection of all): the MILP's big-M. */
         final List<java.util.Map<Integer, Interval>> best = new ArrayList<>();
         /** Per case, whether an all-layer LP method (lp-all) finished on it: its bounds are LP bounds already. */
@@ -297,8 +299,7 @@ public final class Verifier {
                 }
                 switch (outcome) {
                     case Outcome.Proven p -> {
-                        for (int j : idx) open[k][j] = false;
-                        openCount -= idx.size();
+                        for (int j : idx) exclude(k, j, stage, Evidence.Kind.BRANCH_AND_BOUND, Double.NaN);
                         log(new StageLog(stage, "proved case " + k + ": " + p.domains() + " domains, depth " + p.maxDepth(), before, openCount,
                                 Double.NaN, System.nanoTime() - t0, p.domains()));
                     }
@@ -308,12 +309,7 @@ public final class Verifier {
                         return Optional.of(result(Verdict.FALSIFIED, stage, r.counterexample()));
                     }
                     case Outcome.Undecided u -> {
-                        for (int j : u.excluded()) {
-                            if (open[k][j]) {
-                                open[k][j] = false;
-                                openCount--;
-                            }
-                        }
+                        for (int j : u.excluded()) if (open[k][j]) exclude(k, j, stage, Evidence.Kind.BRANCH_AND_BOUND, Double.NaN);
                         log(new StageLog(stage, "stopped at " + u.why() + " (case " + k + "): " + u.domains() + " domains, "
                                 + u.openDomains() + " open" + (u.excluded().isEmpty() ? "" : ", excluded " + u.excluded().size() + " of " + idx.size()),
                                 before, openCount, u.worstMargin(), System.nanoTime() - t0, u.domains()));
@@ -341,10 +337,7 @@ public final class Verifier {
                 if (d == null) continue;
                 nodes += d.nodes();
                 switch (d.outcome()) {
-                    case EXCLUDED -> {
-                        open[k][idx.get(i)] = false;
-                        openCount--;
-                    }
+                    case EXCLUDED -> exclude(k, idx.get(i), "milp", Evidence.Kind.SOLVER, Double.NaN);
                     case COUNTEREXAMPLE -> {
                         log(new StageLog("milp", "counterexample (case " + k + ", disjunct " + idx.get(i) + "), " + nodes + " nodes", before, 0,
                                 Double.NaN, System.nanoTime() - t1));
@@ -417,11 +410,8 @@ public final class Verifier {
                 merge(best.get(k), b.get().intermediate());
                 if (method.lp().allLayers()) lpBoundsDone[k] = true;
                 for (int i = 0; i < idx.size(); i++) {
-                    if (b.get().excluded()[i]) {
-                        open[k][idx.get(i)] = false;
-                        openCount--;
-                    }
                     double m = b.get().margins()[i];
+                    if (b.get().excluded()[i]) exclude(k, idx.get(i), method.cliName(), Evidence.Kind.BOUND, m);
                     if (Double.isNaN(minMargin) || m < minMargin) minMargin = m;
                 }
             }
@@ -447,15 +437,19 @@ public final class Verifier {
             listener.accept(s);
         }
 
+        /** Closes disjunct j of case k and records what closed it. */
+        void exclude(int k, int j, String stage, Evidence.Kind kind, double margin) {
+            if (!open[k][j]) throw new IllegalStateException("disjunct " + j + " of case " + k + " excluded twice");
+            open[k][j] = false;
+            openCount--;
+            evidence.add(new Evidence(k, j, stage, kind, margin));
+        }
+
         VerificationResult result(Verdict v, String method, Counterexample ce) {
-            return new VerificationResult(v, method, System.nanoTime() - start, ce, stages);
+            return new VerificationResult(v, method, System.nanoTime() - start, ce, stages, evidence);
         }
     }
 
-    /**
-     * Whether a method costs about one back-substitution pass (branch and bound runs after these and before the
-     * rest: on a net with few inputs, splitting decides in milliseconds what alpha-crown and the LPs take seconds for).
-     */
     /**
      * Whether a default stage runs before branch and bound: the cheap methods always; alpha-CROWN too before ReLU
      * splitting, whose root domain starts from the tightest intermediate bounds so far — on ERAN's 9×200 net
@@ -465,6 +459,10 @@ public final class Verifier {
         return cheap(method) || (method == Method.ALPHA_CROWN && InputSplit.unsuited(net).isPresent());
     }
 
+    /**
+     * Whether a method costs about one back-substitution pass (branch and bound runs after these and before the
+     * rest: on a net with few inputs, splitting decides in milliseconds what alpha-crown and the LPs take seconds for).
+     */
     static boolean cheap(Method method) {
         return switch (method) {
             case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> true;

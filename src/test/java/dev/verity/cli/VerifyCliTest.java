@@ -228,12 +228,28 @@ class VerifyCliTest {
         assertTrue(c.isUnsafeOutput(Forward.run(net, Float32Ops.INSTANCE, in).data()));
     }
 
+    /** Every disjunct of a verified property has its evidence in --json: stage, kind, margin; and whether a solver is trusted. */
+    @Test
+    void verifyJsonSaysWhatExcludedEachDisjunct() throws IOException {
+        JsonNode o = Json.MAPPER.readTree(cli("verify", model.toString(), holds.toString(), "--timeout", "60", "--json").out());
+        assertTrue(o.has("solver_trusted") && o.has("evidence"), o.toString());
+        if (!o.get("result").asText().equals("verified")) return; // unknown is allowed for this property; its evidence is partial
+        int disjuncts = VnnlibReader.read(holds).cases().getFirst().unsafe().size();
+        assertEquals(disjuncts, o.get("evidence").size(), o.toString());
+        for (JsonNode e : o.get("evidence")) {
+            assertTrue(Set.of("bound", "branch-and-bound", "solver-trusted").contains(e.get("kind").asText()), e.toString());
+            if (e.get("kind").asText().equals("bound")) assertTrue(e.get("margin").asDouble() > 0, e.toString());
+        }
+        assertEquals(o.get("method").asText().equals("milp"), o.get("solver_trusted").asBoolean(), o.toString());
+    }
+
     @Test
     void verifyNeverFalsifiesTheHoldingPropertyAndEndsWithTheVerdict() throws IOException {
         CliTest.Result r = cli("verify", model.toString(), holds.toString(), "--timeout", "60");
         assertTrue(Set.of("verified", "unknown").contains(r.lastLine()), r.out());
         assertEquals(r.lastLine().equals("verified") ? 0 : 20, r.status(), r.err());
         for (String stage : List.of("stage pgd", "stage ibp", "stage crown")) assertTrue(r.out().contains(stage), r.out());
+        if (r.lastLine().equals("verified")) assertTrue(r.out().contains("\nevidence  "), "what proved it: " + r.out());
 
         CliTest.Result t = cli("verify", model.toString(), holds.toString(), "--timeout", "0");
         assertEquals(30, t.status(), t.err());

@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,6 +68,10 @@ class MilpPipelineTest {
         assertEquals("milp", complete.method());
         assertEquals(List.of("pgd", "lp-all", "milp"), stages(complete));
         assertEquals(0, complete.stages().getLast().openAfter());
+        // The verdict says that it rests on the solver's word; the LP's alone would not.
+        assertTrue(complete.solverTrusted());
+        assertEquals(List.of(new dev.verity.verify.Evidence(0, 0, "milp", dev.verity.verify.Evidence.Kind.SOLVER, Double.NaN)), complete.evidence());
+        assertFalse(incomplete.solverTrusted());
         // The MILP alone.
         VerificationResult alone = Verifier.verify(net, above105, milpOnly(30));
         assertEquals(Verdict.VERIFIED, alone.verdict(), alone.stages().toString());
