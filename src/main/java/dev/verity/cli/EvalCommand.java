@@ -26,15 +26,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -180,7 +176,7 @@ final class EvalCommand implements Callable<Integer> {
 
         OutputFolder folder = new OutputFolder(out != null ? out : Path.of("eval-" + stem(model)));
         Map<String, String> identity = new LinkedHashMap<>();
-        identity.put("model_sha256", sha256(model));
+        identity.put("model_sha256", FileDigest.sha256(model));
         identity.put("data", ds.name());
         identity.put("normalization", norm.toString());
         // The same keys with or without an ε list, so a folder can go on with --radius, --eps or both.
@@ -300,18 +296,5 @@ final class EvalCommand implements Callable<Integer> {
         if (n.endsWith(".gz")) n = n.substring(0, n.length() - 3);
         if (n.endsWith(".onnx")) n = n.substring(0, n.length() - 5);
         return n;
-    }
-
-    private static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int r; (r = in.read(buf)) > 0; ) md.update(buf, 0, r);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

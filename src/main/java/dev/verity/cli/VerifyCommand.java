@@ -70,9 +70,10 @@ final class VerifyCommand implements Callable<Integer> {
         Network net = Models.load(model);
         VnnlibProperty p = Properties.load(property, net, model);
         PrintWriter out = spec.commandLine().getOut();
+        String modelSha = FileDigest.sha256(model), propertySha = FileDigest.sha256(property);
         if (!json) {
-            out.printf("model     %s: input %s, output %s, %,d ReLUs%n", model, net.inputShape(), net.outputShape(), net.reluCount());
-            out.printf("property  %s: %d case(s), %d disjunct(s)%n", property, p.cases().size(), p.disjunctCount());
+            out.printf("model     %s: input %s, output %s, %,d ReLUs, sha256 %s%n", model, net.inputShape(), net.outputShape(), net.reluCount(), modelSha);
+            out.printf("property  %s: %d case(s), %d disjunct(s), sha256 %s%n", property, p.cases().size(), p.disjunctCount(), propertySha);
             out.flush();
         }
         Duration budget = Duration.ofNanos((long) Math.min(timeout * 1e9, (double) Long.MAX_VALUE));
@@ -86,7 +87,14 @@ final class VerifyCommand implements Callable<Integer> {
             }
         });
         if (counterexampleFile != null && r.counterexample() != null) BatchRunner.writeCounterexample(r.counterexample(), counterexampleFile);
-        if (json) out.println(Json.write(toJson(r)));
+        if (json) {
+            ObjectNode o = toJson(r);
+            o.put("model", model.toString());
+            o.put("model_sha256", modelSha);
+            o.put("property", property.toString());
+            o.put("property_sha256", propertySha);
+            out.println(Json.write(o));
+        }
         else print(out, r);
         out.flush();
         return r.verdict().exitCode();

@@ -233,6 +233,15 @@ class VerifyCliTest {
     void verifyJsonSaysWhatExcludedEachDisjunct() throws IOException {
         JsonNode o = Json.MAPPER.readTree(cli("verify", model.toString(), holds.toString(), "--timeout", "60", "--json").out());
         assertTrue(o.has("solver_trusted") && o.has("evidence"), o.toString());
+        // which bytes were verified: the digests of both files, as an independent implementation computes them
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+        assertEquals(java.util.HexFormat.of().formatHex(md.digest(java.nio.file.Files.readAllBytes(model))), o.get("model_sha256").asText());
+        assertEquals(64, o.get("property_sha256").asText().length());
         if (!o.get("result").asText().equals("verified")) return; // unknown is allowed for this property; its evidence is partial
         int disjuncts = VnnlibReader.read(holds).cases().getFirst().unsafe().size();
         assertEquals(disjuncts, o.get("evidence").size(), o.toString());

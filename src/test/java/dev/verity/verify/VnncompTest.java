@@ -66,7 +66,7 @@ class VnncompTest {
         // 10 s per instance is far more than the ~3 s the slowest (alpha-crown) needs; the whole set takes ~20 s.
         Verifier verifier = new Verifier(net, VerifyOptions.defaults(Duration.ofSeconds(10)));
         Map<String, Integer> counts = new TreeMap<>();
-        int instances = 0;
+        int instances = 0, sat = 0, falsified = 0, verified = 0;
         for (String line : Files.readAllLines(dir.resolve("instances.csv"))) {
             String[] f = line.strip().split(",");
             if (!f[0].equals("mnist-net_256x2.onnx")) continue;
@@ -74,15 +74,19 @@ class VnncompTest {
             String want = expected.get(f[0] + "," + f[1]);
             assertTrue(want != null, "no expected result for " + line);
             VerificationResult r = verifier.verify(VnnlibReader.read(dir.resolve(f[1])));
+            if (want.equals("sat")) sat++;
+            if (r.verdict() == Verdict.FALSIFIED) falsified++;
+            if (r.verdict() == Verdict.VERIFIED) verified++;
             if (want.equals("sat")) assertNotEquals(Verdict.VERIFIED, r.verdict(), f[1] + " is violated: " + r.stages());
             if (want.equals("unsat")) assertNotEquals(Verdict.FALSIFIED, r.verdict(), f[1] + " holds: " + r.stages());
             counts.merge(r.verdict().word() + (r.method() == null ? "" : " by " + r.method()), 1, Integer::sum);
         }
         System.out.println("mnistfc 256x2: " + counts);
         assertEquals(20, instances);
-        // Not a contract, a tripwire: PGD finds the violations and CROWN proves several (20 of 20 decided by a
-        // complete method would need branch and bound).
-        assertTrue(counts.keySet().stream().anyMatch(k -> k.startsWith("falsified")), counts.toString());
-        assertTrue(counts.keySet().stream().anyMatch(k -> k.startsWith("verified")), counts.toString());
+        // Counts that do not depend on the machine's speed: PGD finds every violation within a second, and CROWN alone
+        // proves six in under a second each (docs/results/vnncomp.md); the 10 s budget leaves a wide margin for both.
+        assertEquals(8, sat, "the table's violated instances");
+        assertEquals(sat, falsified, "every violation found: " + counts);
+        assertTrue(verified >= 6, "at least CROWN's six proofs: " + counts);
     }
 }
