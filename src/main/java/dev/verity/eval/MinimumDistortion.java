@@ -172,12 +172,39 @@ public final class MinimumDistortion {
                 if (s.status() == LpStatus.INFEASIBLE) continue; // no better than the best so far for this class
                 if (s.status() != LpStatus.OPTIMAL) optimal = false;
                 bestBound = Math.min(bestBound, s.bestBound());
-                if (s.hasSolution()) best = Math.min(best, s.objective());
+                if (s.hasSolution()) {
+                    double[] primal = s.primal(), point = new double[in.length];
+                    for (int i = 0; i < in.length; i++) point[i] = primal[in[i]];
+                    double reached = recheck(x, point, row);
+                    if (reached < best) best = reached;
+                    else if (!(reached >= 0)) optimal = false; // the solver's point fails the forward pass: its value is not an upper bound
+                }
             }
         }
         bestBound = Math.max(0, Math.min(bestBound, best));
         return new Exact(best, bestBound, optimal, nodes, System.nanoTime() - start);
     }
+
+    /**
+     * The distortion that a MILP point demonstrates, re-checked by a concrete forward pass: its L∞ distance from x if
+     * the network's output there has the row's class at least as high as the label's up to the solver's tolerance
+     * ({@link #BOUNDARY}: the optimum lies on the decision boundary, where a tie is the exact answer), NaN if not —
+     * then the point's objective value is not taken as an upper bound.
+     */
+    private double recheck(double[] x, double[] point, LinearConstraint row) {
+        double dist = 0;
+        for (int i = 0; i < x.length; i++) dist = Math.max(dist, Math.abs(point[i] - x[i]));
+        double[] y = dev.verity.model.Forward.evaluate(net, new dev.verity.tensor.Tensor(point.clone(), net.inputShape().dims())).data();
+        double v = row.d(), scale = Math.abs(row.d());
+        for (int k = 0; k < y.length; k++) {
+            v += row.c()[k] * y[k];
+            scale += Math.abs(row.c()[k] * y[k]);
+        }
+        return v <= BOUNDARY * Math.max(1, scale) ? dist : Double.NaN;
+    }
+
+    /** How far past the decision boundary (relative to the output's scale) a MILP point may be and still count: the solver's feasibility tolerance. */
+    static final double BOUNDARY = 1e-6;
 
     private static Duration remaining(Instant deadline) {
         Duration d = Duration.between(Instant.now(), deadline);
