@@ -2,16 +2,16 @@ package dev.verity.bab;
 
 import dev.verity.attack.Counterexample;
 import dev.verity.attack.Counterexamples;
-import dev.verity.bounds.BetaCrown;
 import dev.verity.bounds.BetaCrown.Split;
+import dev.verity.bounds.BetaCrown;
 import dev.verity.bounds.BoundEngine;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Forward;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
 import dev.verity.spec.Case;
 import dev.verity.spec.LinearConstraint;
+import dev.verity.spec.Objective;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.tensor.Tensor;
 

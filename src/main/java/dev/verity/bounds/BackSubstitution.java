@@ -5,6 +5,7 @@ import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
 import dev.verity.tensor.AdjointOps;
 import dev.verity.tensor.Tensor;
 

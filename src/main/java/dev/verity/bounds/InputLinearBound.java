@@ -1,5 +1,6 @@
 package dev.verity.bounds;
 
+import dev.verity.relax.Interval;
 import dev.verity.tensor.Tensor;
 
 import java.util.Map;

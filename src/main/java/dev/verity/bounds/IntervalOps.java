@@ -1,5 +1,6 @@
 package dev.verity.bounds;
 
+import dev.verity.relax.Interval;
 import dev.verity.tensor.ConvGeometry;
 import dev.verity.tensor.Ops;
 import dev.verity.tensor.PoolGeometry;

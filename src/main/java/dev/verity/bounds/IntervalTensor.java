@@ -1,5 +1,6 @@
 package dev.verity.bounds;
 
+import dev.verity.relax.Interval;
 import dev.verity.tensor.Tensor;
 
 /** A tensor of intervals: element-wise lower and upper bounds of the same shape (batch axis first). */

@@ -2,7 +2,9 @@ package dev.verity.bounds;
 
 import dev.verity.lp.LpBounds;
 import dev.verity.lp.TriangleLp;
+import dev.verity.relax.Interval;
 import dev.verity.relax.ReluRelaxation;
+import dev.verity.spec.Objective;
 
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,6 +1,7 @@
 package dev.verity.bounds;
 
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
 import dev.verity.tensor.PoolGeometry;
 import dev.verity.tensor.Tensor;
 

@@ -1,6 +1,7 @@
 package dev.verity.bounds;
 
 import dev.verity.InvalidInputException;
+import dev.verity.relax.Interval;
 import dev.verity.relax.ReluRelaxation;
 
 import java.util.Arrays;

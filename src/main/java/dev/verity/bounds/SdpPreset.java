@@ -1,10 +1,12 @@
 package dev.verity.bounds;
 
+import dev.verity.relax.Interval;
 import dev.verity.sdp.DualPoint;
 import dev.verity.sdp.SdpOptions;
 import dev.verity.sdp.SdpProblem;
 import dev.verity.sdp.SdpResult;
 import dev.verity.sdp.SdpSolver;
+import dev.verity.spec.Objective;
 
 import java.util.ArrayList;
 import java.util.Arrays;

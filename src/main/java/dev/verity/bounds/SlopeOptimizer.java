@@ -3,17 +3,19 @@ package dev.verity.bounds;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
+import dev.verity.relax.Interval;
 import dev.verity.relax.Lines;
 import dev.verity.relax.Relaxations;
 import dev.verity.relax.ReluRelaxation;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tape;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.Var;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
 

@@ -3,13 +3,13 @@ package dev.verity.cli;
 import dev.verity.InvalidInputException;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
 import dev.verity.spec.Case;
 import dev.verity.spec.Disjunct;
 import dev.verity.spec.LinearConstraint;
+import dev.verity.spec.Objective;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.spec.VnnlibReader;
 import dev.verity.tensor.GemmBenchmark;
@@ -130,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
         int n = net.inputShape().numel(), classes = net.outputShape().numel();
         double[] zeros = new double[n], ones = new double[n];
         java.util.Arrays.fill(ones, 1);
-        var domain = new dev.verity.bounds.Interval(zeros, ones);
+        var domain = new dev.verity.relax.Interval(zeros, ones);
         var variants = dev.verity.milp.TighteningAblation.Variant.values();
         java.util.Map<dev.verity.milp.TighteningAblation.Variant, java.util.List<dev.verity.milp.TighteningAblation.Run>> runs = new java.util.EnumMap<>(
                 dev.verity.milp.TighteningAblation.Variant.class);

@@ -1,17 +1,14 @@
 package dev.verity.dual;
 
-import dev.verity.bounds.BoundEngine;
-import dev.verity.bounds.BoundResult;
-import dev.verity.bounds.Interval;
-import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
 import dev.verity.relax.Lines;
 import dev.verity.relax.Relaxations;
 import dev.verity.relax.ReluRelaxation;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Adam;
 import dev.verity.tensor.Tensor;
 
@@ -121,19 +118,10 @@ public final class LagrangianDual {
 
     /**
      * The dual problem of {@code objective}'s rows over {@code box}, with the given bounds for every
-     * pre-activation node (e.g. {@link BoundResult#intermediate()} of CROWN).
+     * pre-activation node (e.g. CROWN's, {@code BoundResult.intermediate()}).
      */
     public Problem problem(Interval box, Map<Integer, Interval> intermediate, Objective objective) {
         return new Problem(box, intermediate, objective);
-    }
-
-    /**
-     * Lower bounds of {@code objective}'s rows with CROWN's intermediate bounds, by the dual maximised
-     * with {@code options}. Upper bounds: pass {@link Objective#negate()} and negate the result.
-     */
-    public static DualResult bound(BoundEngine engine, Interval box, Objective objective, DualOptions options) {
-        BoundResult crown = engine.bound(Method.CROWN, box, objective);
-        return new LagrangianDual(engine.network()).problem(box, crown.intermediate(), objective).maximise(options, null);
     }
 
     /** Called after every evaluation of g (iteration 0: the initial multipliers). */

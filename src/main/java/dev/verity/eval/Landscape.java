@@ -2,10 +2,10 @@ package dev.verity.eval;
 
 import dev.verity.InvalidInputException;
 import dev.verity.bounds.BoundEngine;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tensor;
 import dev.verity.train.DifferentiableBounds;
 import dev.verity.train.Model;
@@ -16,7 +16,6 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,6 +29,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import javax.imageio.ImageIO;
 
 /**
  * The landscape of a relaxation's bound along one line in weight space (paper 003 Sec. 4.1–4.3, Fig. 3 and 4): the

@@ -1,10 +1,10 @@
 package dev.verity.lp;
 
-import dev.verity.bounds.Interval;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,15 +1,15 @@
 package dev.verity.lp;
 
-import dev.verity.bounds.Interval;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
 import dev.verity.relax.Lines;
 import dev.verity.relax.Relaxations;
 import dev.verity.relax.ReluRelaxation;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.ConvGeometry;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;

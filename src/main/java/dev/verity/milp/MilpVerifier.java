@@ -2,13 +2,13 @@ package dev.verity.milp;
 
 import dev.verity.attack.Counterexample;
 import dev.verity.attack.Counterexamples;
-import dev.verity.bounds.Interval;
 import dev.verity.lp.LpSolution;
 import dev.verity.lp.LpStatus;
 import dev.verity.lp.OrToolsLpSolver;
 import dev.verity.lp.Sense;
 import dev.verity.lp.TriangleLp;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
 import dev.verity.spec.Box;
 import dev.verity.spec.Case;
 import dev.verity.spec.Disjunct;

@@ -1,11 +1,11 @@
 package dev.verity.milp;
 
-import dev.verity.bounds.Interval;
 import dev.verity.lp.LpBackend;
 import dev.verity.lp.LpBounds;
 import dev.verity.lp.TriangleLp;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
+import dev.verity.relax.Interval;
 
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,12 +2,12 @@ package dev.verity.milp;
 
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
+import dev.verity.relax.Interval;
 import dev.verity.spec.Case;
 import dev.verity.spec.Disjunct;
 import dev.verity.spec.LinearConstraint;
+import dev.verity.spec.Objective;
 import dev.verity.spec.VnnlibProperty;
 
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package dev.verity.relax;
 
-import dev.verity.bounds.Interval;
 
 /**
  * Linear relaxations of the element-wise activations, given the pre-activation bounds of each

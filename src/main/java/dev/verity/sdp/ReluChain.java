@@ -1,10 +1,10 @@
 package dev.verity.sdp;
 
 import dev.verity.InvalidInputException;
-import dev.verity.bounds.Interval;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
+import dev.verity.relax.Interval;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.verity.sdp;
 
-import dev.verity.bounds.Interval;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.verity.train;
 
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
 import dev.verity.tensor.Tape;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.Var;

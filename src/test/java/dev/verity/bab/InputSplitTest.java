@@ -1,21 +1,21 @@
 package dev.verity.bab;
 
-import dev.verity.testing.SharedData;
 import dev.verity.bounds.BoundEngine;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
 import dev.verity.spec.Box;
 import dev.verity.spec.Case;
 import dev.verity.spec.Disjunct;
 import dev.verity.spec.LinearConstraint;
+import dev.verity.spec.Objective;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.tensor.Tensor;
 import dev.verity.testing.RandomLayers;
+import dev.verity.testing.SharedData;
 import dev.verity.verify.Margins;
 import dev.verity.verify.Verdict;
 import dev.verity.verify.VerificationResult;

@@ -3,6 +3,8 @@ package dev.verity.bounds;
 import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;
 import dev.verity.testing.RandomLayers;

@@ -1,13 +1,15 @@
 package dev.verity.bounds;
 
-import dev.verity.testing.SharedData;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.verity.model.Network;
 import dev.verity.onnx.OnnxImporter;
+import dev.verity.relax.Interval;
 import dev.verity.spec.Box;
+import dev.verity.spec.Objective;
 import dev.verity.spec.VnnlibReader;
 import dev.verity.tensor.Tensor;
+import dev.verity.testing.SharedData;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

@@ -4,6 +4,8 @@ import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;
 import org.junit.jupiter.api.Test;

@@ -2,6 +2,8 @@ package dev.verity.bounds;
 
 import dev.verity.model.Forward;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tape;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;

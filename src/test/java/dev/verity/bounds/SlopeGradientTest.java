@@ -3,6 +3,8 @@ package dev.verity.bounds;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

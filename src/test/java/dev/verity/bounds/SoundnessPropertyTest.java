@@ -1,5 +1,7 @@
 package dev.verity.bounds;
 
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.testing.RandomLayers;
 
 import dev.verity.model.Network;

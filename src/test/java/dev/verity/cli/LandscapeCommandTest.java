@@ -2,9 +2,7 @@ package dev.verity.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.verity.bounds.BoundEngine;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.data.Dataset;
 import dev.verity.data.Datasets;
 import dev.verity.model.Layer;
@@ -12,17 +10,19 @@ import dev.verity.model.Network;
 import dev.verity.model.Shape;
 import dev.verity.onnx.OnnxExporter;
 import dev.verity.onnx.OnnxImporter;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.StringJoiner;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

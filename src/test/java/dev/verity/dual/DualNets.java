@@ -2,12 +2,12 @@ package dev.verity.dual;
 
 import static dev.verity.testing.RandomLayers.*;
 
-import dev.verity.bounds.Interval;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;
 

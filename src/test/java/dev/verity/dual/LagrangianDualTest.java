@@ -4,12 +4,12 @@ import dev.verity.testing.RandomLayers;
 
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.PoolGeometry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -138,7 +138,8 @@ class LagrangianDualTest {
         Interval box = RandomLayers.box(r, net.inputShape().numel(), 0.5);
         Objective obj = RandomLayers.objective(r, 2, 3);
         BoundEngine engine = new BoundEngine(net);
-        DualResult res = LagrangianDual.bound(engine, box, obj, DualOptions.defaults().withIterations(0));
+        DualResult res = new LagrangianDual(engine.network()).problem(box, engine.bound(Method.CROWN, box, obj).intermediate(), obj)
+                .maximise(DualOptions.defaults().withIterations(0), null);
         assertArrayEquals(engine.bound(Method.CROWN, box, obj).lower(), res.lower(), 1e-9);
         assertEquals(0, res.iterations());
     }

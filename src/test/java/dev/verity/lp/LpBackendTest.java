@@ -2,12 +2,12 @@ package dev.verity.lp;
 
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundOptions;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

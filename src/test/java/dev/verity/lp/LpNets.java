@@ -5,11 +5,11 @@ import static dev.verity.testing.RandomLayers.conv;
 import static dev.verity.testing.RandomLayers.dense;
 import static dev.verity.testing.RandomLayers.gaussian;
 
-import dev.verity.bounds.Interval;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.ConvGeometry;
 import dev.verity.tensor.Tensor;
 

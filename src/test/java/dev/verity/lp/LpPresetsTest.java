@@ -2,11 +2,11 @@ package dev.verity.lp;
 
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Forward;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;
 import org.junit.jupiter.api.DynamicTest;

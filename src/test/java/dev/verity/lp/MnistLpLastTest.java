@@ -1,20 +1,20 @@
 package dev.verity.lp;
 
-import dev.verity.testing.SharedData;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Forward;
 import dev.verity.model.Network;
 import dev.verity.onnx.OnnxImporter;
+import dev.verity.relax.Interval;
 import dev.verity.spec.Case;
 import dev.verity.spec.Disjunct;
 import dev.verity.spec.LinearConstraint;
+import dev.verity.spec.Objective;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.spec.VnnlibReader;
 import dev.verity.tensor.Tensor;
+import dev.verity.testing.SharedData;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,12 +1,12 @@
 package dev.verity.milp;
 
 import dev.verity.bounds.BoundEngine;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.TensorOps;
 import dev.verity.testing.RandomLayers;

@@ -1,10 +1,10 @@
 package dev.verity.milp;
 
 import dev.verity.bounds.BoundEngine;
-import dev.verity.bounds.Interval;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.tensor.Tensor;
 import dev.verity.verify.RobustnessProperty;

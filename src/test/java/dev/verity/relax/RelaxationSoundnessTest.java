@@ -1,6 +1,5 @@
 package dev.verity.relax;
 
-import dev.verity.bounds.Interval;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;

@@ -1,10 +1,10 @@
 package dev.verity.sdp;
 
 import dev.verity.InvalidInputException;
-import dev.verity.bounds.Interval;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
 import dev.verity.tensor.ConvGeometry;
 import dev.verity.tensor.Tensor;
 import org.junit.jupiter.api.Test;

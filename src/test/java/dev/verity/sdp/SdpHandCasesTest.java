@@ -1,9 +1,9 @@
 package dev.verity.sdp;
 
-import dev.verity.bounds.Interval;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
 import dev.verity.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

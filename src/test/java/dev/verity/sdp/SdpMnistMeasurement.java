@@ -2,13 +2,13 @@ package dev.verity.sdp;
 
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.data.Dataset;
 import dev.verity.data.IdxReader;
 import dev.verity.model.Network;
 import dev.verity.onnx.OnnxImporter;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 
 import java.nio.file.Path;
 import java.time.Duration;

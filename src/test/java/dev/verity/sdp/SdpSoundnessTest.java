@@ -1,9 +1,9 @@
 package dev.verity.sdp;
 
 import dev.verity.bounds.BoundEngine;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
 import dev.verity.model.Forward;
+import dev.verity.relax.Interval;
 import dev.verity.tensor.Tensor;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;

@@ -2,11 +2,11 @@ package dev.verity.sdp;
 
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.testing.RandomLayers;
 
 import java.util.ArrayList;

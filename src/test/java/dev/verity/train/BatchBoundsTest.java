@@ -2,12 +2,12 @@ package dev.verity.train;
 
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
-import dev.verity.bounds.Interval;
 import dev.verity.bounds.Method;
-import dev.verity.bounds.Objective;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
+import dev.verity.spec.Objective;
 import dev.verity.tensor.ConvGeometry;
 import dev.verity.tensor.Tape;
 import dev.verity.tensor.Tensor;

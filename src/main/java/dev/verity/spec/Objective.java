@@ -1,6 +1,5 @@
-package dev.verity.bounds;
+package dev.verity.spec;
 
-import dev.verity.spec.LinearConstraint;
 import dev.verity.tensor.Tensor;
 
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.verity.bounds;
+package dev.verity.relax;
 
 import java.util.Arrays;
 
