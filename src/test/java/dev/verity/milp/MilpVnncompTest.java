@@ -58,8 +58,9 @@ class MilpVnncompTest {
         return Path.of(p, "benchmarks");
     }
 
+    /** The default pipeline without branch and bound, which would decide several of these before the MILP is reached. */
     static VerifyOptions options(boolean pgd) {
-        VerifyOptions o = VerifyOptions.defaults(TIMEOUT);
+        VerifyOptions o = VerifyOptions.defaults(TIMEOUT).withBab(java.util.Optional.empty());
         return pgd ? o : new VerifyOptions(o.timeout(), o.pgd(), Double.MIN_VALUE, o.methods(), o.boundOptions(), o.milp());
     }
 
