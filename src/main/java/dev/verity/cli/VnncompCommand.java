@@ -79,6 +79,8 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
         Map<String, String> table = expected == null ? null : BatchRunner.readExpected(expected);
         List<Instance> rows = BatchRunner.readInstances(instances);
         List<Outcome> kept = resume ? previousRows(rows) : List.of();
+        java.util.Map<String, String> settings = settings();
+        if (!kept.isEmpty()) checkSettings(settings, stderr);
         java.util.Set<Instance> keptInstances = kept.stream().map(Outcome::instance).collect(java.util.stream.Collectors.toSet());
         List<Instance> todo = rows.stream().filter(in -> !keptInstances.contains(in)).toList();
         BatchRunner runner = new BatchRunner(VerifyOptions.defaults(Duration.ZERO).withBoundOptions(engineOptions.toOptions()).withMilp(milpOptions.toOptions()), timeoutScale, jobs,
@@ -91,6 +93,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
         } catch (IOException e) {
             throw new InvalidInputException("cannot create the results folder " + outDir + ": " + e.getMessage());
         }
+        writeSettings(settings);
         if (resume && !kept.isEmpty())
             stderr.printf(Locale.ROOT, "resuming %s: %d of %d instances already done, %d to run%n", out, kept.size(), rows.size(), todo.size());
         AtomicInteger done = new AtomicInteger(kept.size());
@@ -120,6 +123,51 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
             throw new InvalidInputException("cannot write the results file " + out + ": " + e.getMessage());
         }
         return summary(stdout, stderr, outcomes, table);
+    }
+
+    /**
+     * What decides the answers of a batch besides the instances: the timeout scale and the engine and MILP options,
+     * written beside the results ({@link #settingsFile}) so that {@code --resume} does not mix two configurations.
+     */
+    private java.util.Map<String, String> settings() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("timeout_scale", Double.toString(timeoutScale));
+        m.put("bound_options", String.valueOf(engineOptions.toOptions()));
+        m.put("milp_options", String.valueOf(milpOptions.toOptions()));
+        return m;
+    }
+
+    private Path settingsFile() {
+        return out.resolveSibling(out.getFileName() + ".settings.json");
+    }
+
+    private void writeSettings(java.util.Map<String, String> settings) {
+        try {
+            Files.writeString(settingsFile(), Json.write(Json.MAPPER.valueToTree(settings)) + "\n");
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot write " + settingsFile() + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code --resume} with other settings than the rows kept were run with is bad input; a file without settings (older) only a warning. */
+    private void checkSettings(java.util.Map<String, String> now, PrintWriter stderr) {
+        Path f = settingsFile();
+        if (!Files.exists(f)) {
+            stderr.printf("warning: %s has no settings file (%s); resuming without checking them%n", out, f.getFileName());
+            return;
+        }
+        com.fasterxml.jackson.databind.JsonNode before;
+        try {
+            before = Json.MAPPER.readTree(f.toFile());
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + f + " to resume: " + e.getMessage());
+        }
+        for (var e : now.entrySet()) {
+            com.fasterxml.jackson.databind.JsonNode was = before.get(e.getKey());
+            if (was == null || !was.asText().equals(e.getValue()))
+                throw new InvalidInputException("cannot resume " + out + ": it was run with " + e.getKey() + " = " + (was == null ? "(none)" : was.asText())
+                        + ", this run has " + e.getValue() + " (start a new results file, or use the same options)");
+        }
     }
 
     /**

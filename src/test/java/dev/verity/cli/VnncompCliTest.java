@@ -84,6 +84,11 @@ class VnncompCliTest {
         CliTest.Result mixed = cli("vnncomp", other.toString(), "--out", out.toString(), "--resume");
         assertEquals(2, mixed.status(), mixed.err());
         assertTrue(mixed.err().contains("cannot resume"), mixed.err());
+        // So is the same batch with settings that change the answers: the kept rows were run with another timeout.
+        assertTrue(Files.exists(dir.resolve("results.csv.settings.json")));
+        CliTest.Result otherSettings = cli("vnncomp", csv.toString(), "--out", out.toString(), "--resume", "--timeout-scale", "2");
+        assertEquals(2, otherSettings.status(), otherSettings.err());
+        assertTrue(otherSettings.err().contains("timeout_scale"), otherSettings.err());
     }
 
     @Test
