@@ -463,7 +463,9 @@ public final class BoundEngine {
             case Layer.LeakyRelu l -> Relaxations.leakyRelu(in, l.alpha(), relaxation);
             case Layer.Sigmoid s -> Relaxations.sigmoid(in, relaxation);
             case Layer.Tanh t -> Relaxations.tanh(in, relaxation);
-            default -> throw new IllegalStateException("not an element-wise nonlinearity: " + node.layer().describe());
+            case Layer.Input _, Layer.Dense _, Layer.Conv2d _, Layer.Affine _, Layer.MaxPool2d _, Layer.AvgPool2d _,
+                    Layer.Flatten _, Layer.Reshape _, Layer.Transpose _, Layer.Pad _, Layer.Add _ ->
+                    throw new IllegalStateException("not an element-wise nonlinearity: " + node.layer().describe());
         };
     }
 

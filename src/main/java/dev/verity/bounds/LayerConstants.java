@@ -32,7 +32,10 @@ final class LayerConstants {
             Tensor b = switch (node.layer()) {
                 case Layer.Dense d -> d.bias();
                 case Layer.Conv2d c -> c.bias();
-                default -> throw new IllegalArgumentException("no bias in " + node.layer().describe());
+                case Layer.Input _, Layer.Affine _, Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _,
+                        Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Flatten _, Layer.Reshape _, Layer.Transpose _,
+                        Layer.Pad _, Layer.Add _ ->
+                        throw new IllegalArgumentException("no bias in " + node.layer().describe());
             };
             if (isZero(b)) return NONE;
             int n = node.shape().numel(), k2 = b.size();

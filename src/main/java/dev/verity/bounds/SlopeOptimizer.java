@@ -62,7 +62,9 @@ final class SlopeOptimizer {
             Relaxations.Activation f = switch (node.layer()) {
                 case Layer.Sigmoid s -> Relaxations.Activation.SIGMOID;
                 case Layer.Tanh t -> Relaxations.Activation.TANH;
-                default -> null;
+                case Layer.Input _, Layer.Dense _, Layer.Conv2d _, Layer.Affine _, Layer.Relu _, Layer.LeakyRelu _,
+                        Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Flatten _, Layer.Reshape _, Layer.Transpose _,
+                        Layer.Pad _, Layer.Add _ -> null;
             };
             if (f == null) continue;
             Interval in = pre.get(node.inputs().getFirst());
@@ -83,7 +85,9 @@ final class SlopeOptimizer {
             double leak = switch (node.layer()) {
                 case Layer.Relu r -> 0.0;
                 case Layer.LeakyRelu l -> l.alpha();
-                default -> Double.NaN;
+                case Layer.Input _, Layer.Dense _, Layer.Conv2d _, Layer.Affine _, Layer.Sigmoid _, Layer.Tanh _,
+                        Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Flatten _, Layer.Reshape _, Layer.Transpose _,
+                        Layer.Pad _, Layer.Add _ -> Double.NaN;
             };
             if (Double.isNaN(leak)) continue;
             Lines crown = engine.lines(node.id(), pre, ReluRelaxation.ADAPTIVE);
