@@ -87,7 +87,8 @@ public final class LagrangianDual {
                 case Layer.Affine a -> null;
                 case Layer.Flatten f -> null;
                 case Layer.Reshape r -> null;
-                default -> throw new UnsupportedOperationException("the lagrangian method does not support layer "
+                case Layer.Input _, Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _, Layer.Add _ ->
+                        throw new UnsupportedOperationException("the lagrangian method does not support layer "
                         + node.layer().describe() + " (node " + node.name() + ") yet");
             };
             if (act == null) {
@@ -400,7 +401,9 @@ public final class LagrangianDual {
                 case Layer.Affine a -> x.mul(a.scale()).add(a.shift());
                 case Layer.Flatten f -> x.reshape(node.shape().withBatch(m));
                 case Layer.Reshape r -> x.reshape(node.shape().withBatch(m));
-                default -> throw new IllegalStateException(node.layer().describe());
+                case Layer.Input _, Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _,
+                        Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _, Layer.Add _ ->
+                        throw new IllegalStateException("not a linear layer of a segment: " + node.layer().describe());
             };
         }
         return x.reshape(s.out().withBatch(m));
@@ -420,7 +423,9 @@ public final class LagrangianDual {
                 case Layer.Affine af -> a.mul(af.scale());
                 case Layer.Flatten f -> a.reshape(in.withBatch(m));
                 case Layer.Reshape r -> a.reshape(in.withBatch(m));
-                default -> throw new IllegalStateException(node.layer().describe());
+                case Layer.Input _, Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _,
+                        Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _, Layer.Add _ ->
+                        throw new IllegalStateException("not a linear layer of a segment: " + node.layer().describe());
             };
         }
         return a.reshape(s.in().withBatch(m));
@@ -436,7 +441,9 @@ public final class LagrangianDual {
             case Layer.LeakyRelu l -> Relaxations.leakyRelu(iv, l.alpha(), ReluRelaxation.ADAPTIVE);
             case Layer.Sigmoid s -> Relaxations.sigmoid(iv, ReluRelaxation.ADAPTIVE);
             case Layer.Tanh t -> Relaxations.tanh(iv, ReluRelaxation.ADAPTIVE);
-            default -> throw new IllegalStateException(st.layer().describe());
+            case Layer.Input _, Layer.Dense _, Layer.Conv2d _, Layer.Affine _, Layer.MaxPool2d _, Layer.AvgPool2d _,
+                    Layer.Flatten _, Layer.Reshape _, Layer.Transpose _, Layer.Pad _, Layer.Add _ ->
+                    throw new IllegalStateException("not an activation: " + st.layer().describe());
         };
     }
 
