@@ -86,8 +86,9 @@ final class DemoCommand implements Callable<Integer> {
             }
             Files.deleteIfExists(dir);
         }
-        out.println("done: Verity never reports 'verified' without a certified bound (or an infeasible MILP) nor 'falsified' without "
-                + "a confirmed counterexample; 'unknown'/'timeout' mean neither was reached in time.");
+        out.println("done: Verity never reports 'verified' without a certified bound on every disjunct (or on every leaf of a "
+                + "branch-and-bound tree, or an infeasible MILP) nor 'falsified' without a confirmed counterexample; "
+                + "'unknown'/'timeout' mean neither was reached in time.");
         out.flush();
         return Main.EXIT_OK;
     }
