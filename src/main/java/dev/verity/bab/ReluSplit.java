@@ -92,7 +92,8 @@ public final class ReluSplit {
         domains++;
         if (ce.isPresent()) return new Outcome.Refuted(ce.get(), domains);
         if (bounded.isEmpty()) return new Outcome.Proven(domains, 0);
-        long perDomain = 64 + 16L * rootPre.values().stream().mapToLong(Interval::size).sum();
+        // A queued domain keeps its pre-activation bounds (two doubles per neuron) and its warm start (one slope per neuron).
+        long perDomain = 64 + 24L * rootPre.values().stream().mapToLong(Interval::size).sum();
         long maxQueued = Math.max(16, options.maxBytes() / perDomain);
         PriorityQueue<Domain> queue = new PriorityQueue<>((a, b) -> Double.compare(a.margin(), b.margin()));
         queue.addAll(bounded);
