@@ -8,8 +8,6 @@ import dev.verity.model.Forward;
 import dev.verity.model.Network;
 import dev.verity.relax.Interval;
 import dev.verity.spec.Case;
-import dev.verity.spec.LinearConstraint;
-import dev.verity.spec.Objective;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.tensor.Tensor;
 
@@ -216,35 +214,12 @@ public final class InputSplit {
      * even where the adaptive relaxation picks a worse line on the smaller box.
      */
     private Bounded bound(Case c, double[] lo, double[] hi, int[] open, double[] floor, Map<Integer, Interval> known) {
-        int outputs = net.outputShape().numel();
-        List<LinearConstraint> rows = new ArrayList<>();
-        int[] rowStart = new int[open.length + 1];
-        for (int i = 0; i < open.length; i++) {
-            rowStart[i] = rows.size();
-            rows.addAll(c.unsafe().get(open[i]).rows());
-        }
-        rowStart[open.length] = rows.size();
-        Interval box = new Interval(lo, hi);
-        InputLinearBound lin = engine.linearLower(options.method(), box, Objective.of(rows, outputs), known);
-        double[] margins = new double[open.length];
-        boolean[] excluded = new boolean[open.length];
-        int[] bestRow = new int[open.length];
-        int n = lo.length;
-        double[] coeff = lin.coeff().data();
-        for (int i = 0; i < open.length; i++) {
-            double m = Double.NEGATIVE_INFINITY;
-            bestRow[i] = -1;
-            for (int r = rowStart[i]; r < rowStart[i + 1]; r++) {
-                double l = lin.lower()[r];
-                if (!(l <= m)) { m = l; bestRow[i] = r; }
-                // The tolerance scales with the terms the bound was summed from: |a|·max(|l|, |u|) over the input, |b|.
-                double magnitude = Math.abs(lin.bias()[r]);
-                for (int j = 0; j < n; j++) magnitude += Math.abs(coeff[r * n + j]) * Math.max(Math.abs(lo[j]), Math.abs(hi[j]));
-                excluded[i] |= certifier.certified(l, magnitude);
-            }
-            margins[i] = Math.max(m, floor[i]);
-        }
-        return new Bounded(lo, hi, open, margins, excluded, bestRow, lin);
+        DisjunctRows rows = DisjunctRows.of(c, open);
+        InputLinearBound lin = engine.linearLower(options.method(), new Interval(lo, hi), rows.objective(net.outputShape().numel()), known);
+        double[] base = new double[lin.bias().length];
+        for (int r = 0; r < base.length; r++) base[r] = Math.abs(lin.bias()[r]);
+        DisjunctRows.Judged j = rows.judge(lin.lower(), base, lin.coeff().data(), lo, hi, floor, certifier);
+        return new Bounded(lo, hi, open, j.margin(), j.excluded(), j.bestRow(), lin);
     }
 
     /**
@@ -278,7 +253,7 @@ public final class InputSplit {
         points.add(centre);
         for (int i = 0; i < b.open().length; i++) {
             if (b.excluded()[i] || b.bestRow()[i] < 0) continue;
-            double[] corner = b.lin().minimisingCorner(b.bestRow()[i], b.lo(), b.hi());
+            double[] corner = DisjunctRows.minimisingCorner(b.lin().coeff().data(), b.bestRow()[i], b.lo(), b.hi());
             if (points.stream().noneMatch(p -> Arrays.equals(p, corner))) points.add(corner);
         }
         for (double[] x : points) {

@@ -10,8 +10,6 @@ import dev.verity.model.Forward;
 import dev.verity.model.Network;
 import dev.verity.relax.Interval;
 import dev.verity.spec.Case;
-import dev.verity.spec.LinearConstraint;
-import dev.verity.spec.Objective;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.tensor.Tensor;
 
@@ -198,58 +196,43 @@ public final class ReluSplit {
                                            int iterations, List<Domain> out) {
         int outputs = net.outputShape().numel();
         List<BetaCrown.Query> queries = new ArrayList<>(children.size());
-        List<int[]> rowStarts = new ArrayList<>(children.size());
+        List<DisjunctRows> rowsOf = new ArrayList<>(children.size());
         for (Child ch : children) {
-            List<LinearConstraint> rows = new ArrayList<>();
-            int[] rowStart = new int[ch.open().length + 1];
-            for (int i = 0; i < ch.open().length; i++) {
-                rowStart[i] = rows.size();
-                rows.addAll(c.unsafe().get(ch.open()[i]).rows());
-            }
-            rowStart[ch.open().length] = rows.size();
-            rowStarts.add(rowStart);
-            queries.add(new BetaCrown.Query(ch.pre(), ch.splits(), Objective.of(rows, outputs), ch.start()));
+            DisjunctRows rows = DisjunctRows.of(c, ch.open());
+            rowsOf.add(rows);
+            queries.add(new BetaCrown.Query(ch.pre(), ch.splits(), rows.objective(outputs), ch.start()));
         }
         List<BetaCrown.Bound> bounds = beta.bound(box, queries, iterations, true);
-        int n = box.size();
         for (int q = 0; q < children.size(); q++) {
             Child ch = children.get(q);
             BetaCrown.Bound b = bounds.get(q);
-            int[] rowStart = rowStarts.get(q);
-            double[] coeff = b.coeff().data();
+            DisjunctRows rows = rowsOf.get(q);
+            double[] coeff = b.coeff().data(), base = new double[b.lower().length];
+            for (int r = 0; r < base.length; r++) base[r] = Math.abs(b.lower()[r]);
+            DisjunctRows.Judged j = rows.judge(b.lower(), base, coeff, box.lower(), box.upper(), ch.floor(), certifier);
             for (int i = 0; i < ch.open().length; i++) {
-                double m = Double.NEGATIVE_INFINITY;
-                int bestRow = -1;
-                boolean excluded = false;
-                for (int r = rowStart[i]; r < rowStart[i + 1]; r++) {
-                    double l = b.lower()[r];
-                    if (!(l <= m)) { m = l; bestRow = r; }
-                    double magnitude = Math.abs(l);
-                    for (int j = 0; j < n; j++) magnitude += Math.abs(coeff[r * n + j]) * Math.max(Math.abs(box.lower(j)), Math.abs(box.upper(j)));
-                    excluded |= certifier.certified(l, magnitude);
-                }
-                if (excluded) continue;
-                m = Math.max(m, ch.floor()[i]);
+                if (j.excluded()[i]) continue;
+                int bestRow = j.bestRow()[i];
                 if (bestRow >= 0) {
                     Optional<Counterexample> ce = tryCorner(property, caseIndex, c, box, coeff, bestRow);
                     if (ce.isPresent()) return ce;
                 }
                 // One domain per open disjunct: each is excluded on its own, so its children bound its rows only and
                 // split the neurons that matter to it (a robustness property's nine disjuncts cost nine times less per domain).
-                double[] rowWeight = new double[b.lower().length]; // where the branching score looks: the disjunct's best row
-                if (bestRow >= 0) rowWeight[bestRow] = 1;
-                out.add(new Domain(ch.pre(), ch.splits(), new int[] {ch.open()[i]}, new double[] {m}, m, ch.depth(), branch(ch, b, rowWeight),
-                        rows(b.warmStart(), rowStart[i], rowStart[i + 1], b.lower().length)));
+                double m = j.margin()[i];
+                out.add(new Domain(ch.pre(), ch.splits(), new int[] {ch.open()[i]}, new double[] {m}, m, ch.depth(), branch(ch, b, bestRow),
+                        rows(b.warmStart(), rows.rowStart()[i], rows.rowStart()[i + 1], b.lower().length)));
             }
         }
         return Optional.empty();
     }
 
     /**
-     * The unsplit unstable neuron with the largest score {@code Σ_r w_r·[λ_rj]₋·(−l_j·u_j/(u_j − l_j))} (BaBSR's intercept
-     * term), ties and all-zero scores broken by {@code Σ_r w_r·|λ_rj|·min(u_j, −l_j)}; null when no neuron is unstable.
+     * The unsplit unstable neuron with the largest score {@code [λ_rj]₋·(−l_j·u_j/(u_j − l_j))} at row r (BaBSR's
+     * intercept term), ties and all-zero scores broken by {@code |λ_rj|·min(u_j, −l_j)} (both 0 for a disjunct without
+     * rows, r = −1: the first unstable neuron); null when no neuron is unstable.
      */
-    private static Split branch(Child ch, BetaCrown.Bound b, double[] rowWeight) {
+    private static Split branch(Child ch, BetaCrown.Bound b, int r) {
         Split best = null;
         double bestScore = -1, bestTie = -1;
         for (var e : b.coefficient().entrySet()) {
@@ -260,13 +243,8 @@ public final class ReluSplit {
             for (int j = 0; j < n; j++) {
                 double l = iv.lower(j), u = iv.upper(j);
                 if (!(l < 0 && u > 0)) continue;
-                double intercept = -l * u / (u - l), score = 0, tie = 0;
-                for (int r = 0; r < rowWeight.length; r++) {
-                    if (rowWeight[r] == 0) continue;
-                    double lam = lambda[r * n + j];
-                    score += rowWeight[r] * Math.max(-lam, 0) * intercept;
-                    tie += rowWeight[r] * Math.abs(lam) * Math.min(u, -l);
-                }
+                double lam = r < 0 ? 0 : lambda[r * n + j];
+                double score = Math.max(-lam, 0) * (-l * u / (u - l)), tie = Math.abs(lam) * Math.min(u, -l);
                 if (score > bestScore || (score == bestScore && tie > bestTie)) {
                     best = new Split(node, j, true);
                     bestScore = score;
@@ -293,9 +271,7 @@ public final class ReluSplit {
 
     /** The box corner minimising row r's linear bound, if the network's output there is unsafe and the re-check confirms it. */
     private Optional<Counterexample> tryCorner(VnnlibProperty property, int caseIndex, Case c, Interval box, double[] coeff, int r) {
-        int n = box.size();
-        double[] x = new double[n];
-        for (int j = 0; j < n; j++) x[j] = coeff[r * n + j] >= 0 ? box.lower(j) : box.upper(j);
+        double[] x = DisjunctRows.minimisingCorner(coeff, r, box.lower(), box.upper());
         double[] y = Forward.evaluate(net, new Tensor(x.clone(), net.inputShape().dims())).data();
         if (!c.isUnsafeOutput(y)) return Optional.empty();
         return Counterexamples.confirm(net, property, caseIndex, x);

@@ -12,13 +12,4 @@ import java.util.Map;
  * @param coeff        {@code [rows, inputs]}
  * @param intermediate the pre-activation bounds used (by node id), valid over the box and any box inside it
  */
-public record InputLinearBound(Tensor coeff, double[] bias, double[] lower, Map<Integer, Interval> intermediate) {
-
-    /** The corner of the box {@code [lo, hi]} where row {@code i}'s linear bound is smallest. */
-    public double[] minimisingCorner(int i, double[] lo, double[] hi) {
-        int n = lo.length;
-        double[] x = new double[n], c = coeff.data();
-        for (int j = 0; j < n; j++) x[j] = c[i * n + j] >= 0 ? lo[j] : hi[j];
-        return x;
-    }
-}
+public record InputLinearBound(Tensor coeff, double[] bias, double[] lower, Map<Integer, Interval> intermediate) {}
