@@ -3,6 +3,7 @@ package dev.verity.bounds;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
 import dev.verity.model.Node;
+import dev.verity.model.Shape;
 import dev.verity.relax.Interval;
 import dev.verity.relax.Lines;
 import dev.verity.relax.ReluRelaxation;
@@ -104,7 +105,7 @@ public final class BetaCrown {
     }
 
     /** Per ReLU node, the constant parts of every row's relaxation and the start of its slopes. */
-    private record Rows(int n, int[] shape, double[] unstable, double[] fixedSlope, double[] alpha, double[] upperSlope,
+    private record Rows(int n, Shape shape, double[] unstable, double[] fixedSlope, double[] alpha, double[] upperSlope,
                         double[] upperIntercept, double[] sign, boolean split) {}
 
     /** β's initial step size (α,β-CROWN's default, with α's from the engine's alpha-CROWN options). */
@@ -178,14 +179,14 @@ public final class BetaCrown {
             Map<Integer, Var> alphas = new HashMap<>(), betas = new HashMap<>();
             for (var e : data.entrySet()) {
                 Rows r = e.getValue();
-                int[] shape = withBatch(rows, r.shape());
+                int[] shape = r.shape().withBatch(rows);
                 alphas.put(e.getKey(), tape.variable(new Tensor(java.util.Arrays.copyOfRange(x, alphaAt.get(e.getKey()), alphaAt.get(e.getKey()) + rows * r.n()), shape)));
                 if (r.split())
                     betas.put(e.getKey(), tape.variable(new Tensor(java.util.Arrays.copyOfRange(x, betaAt.get(e.getKey()), betaAt.get(e.getKey()) + rows * r.n()), shape)));
             }
             IntFunction<LinearRelaxation<Var>> acts = id -> {
                 Rows r = data.get(id);
-                int[] shape = withBatch(rows, r.shape());
+                int[] shape = r.shape().withBatch(rows);
                 Var slope = tape.add(tape.mul(alphas.get(id), tape.constant(new Tensor(r.unstable(), shape))),
                         tape.constant(new Tensor(r.fixedSlope(), shape)));
                 Var shift = r.split() ? tape.mul(betas.get(id), tape.constant(new Tensor(r.sign(), shape))) : null;
@@ -245,13 +246,6 @@ public final class BetaCrown {
         if (g != null) System.arraycopy(g.data(), 0, gradient, offset, g.size());
     }
 
-    private static int[] withBatch(int rows, int[] shape) {
-        int[] s = new int[shape.length + 1];
-        s[0] = rows;
-        System.arraycopy(shape, 0, s, 1, shape.length);
-        return s;
-    }
-
     /** The relaxation of ReLU node {@code relu} for every row: each query's lines at its own bounds, its splits' signs. */
     private Rows rows(Node relu, List<Query> queries, int[] start, int rows) {
         int in = relu.inputs().getFirst(), n = relu.shape().numel();
@@ -283,6 +277,6 @@ public final class BetaCrown {
                 }
             }
         }
-        return new Rows(n, relu.shape().dims(), unstable, fixed, alpha, upperSlope, upperIntercept, sign, split);
+        return new Rows(n, relu.shape(), unstable, fixed, alpha, upperSlope, upperIntercept, sign, split);
     }
 }
