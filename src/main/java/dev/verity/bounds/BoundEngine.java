@@ -377,7 +377,8 @@ public final class BoundEngine {
         double[] upper = rows == null ? new double[n] : others.upper().clone();
         int count = rows == null ? n : rows.length;
         if (count == 0) return new Interval(lower, upper);
-        BackSubstitution<Tensor> solver = constantSolver(box, pre, relaxation);
+        ConstantSolvers solver = constantSolvers(box, pre, relaxation);
+        WindowedBackSubstitution windowed = WindowedBackSubstitution.applies(net, id) ? solver.windowed() : null;
         int chunk = Math.max(1, options.rowChunk() / 2);
         int[] chosen = new int[Math.min(chunk, count)];
         for (int s = 0; s < count; s += chunk) {
@@ -385,7 +386,8 @@ public final class BoundEngine {
             int k = Math.min(chunk, count - s);
             if (chosen.length != k) chosen = new int[k];
             for (int j = 0; j < k; j++) chosen[j] = rows == null ? s + j : rows[s + j];
-            double[] res = startsAtDense(id) ? throughDense(solver, id, chosen) : throughIdentity(solver, id, chosen);
+            double[] res = windowed != null ? windowed.lowerOfNeurons(id, chosen)
+                    : startsAtDense(id) ? throughDense(solver.dense(), id, chosen) : throughIdentity(solver.dense(), id, chosen);
             for (int j = 0; j < k; j++) {
                 lower[chosen[j]] = res[j];
                 upper[chosen[j]] = -res[k + j];
@@ -440,9 +442,17 @@ public final class BoundEngine {
     }
 
     private BackSubstitution<Tensor> constantSolver(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation) {
+        return constantSolvers(box, pre, relaxation).dense();
+    }
+
+    /** Back-substitution with fixed lines, dense and windowed (for single neurons of a feature map), sharing the lines. */
+    private record ConstantSolvers(BackSubstitution<Tensor> dense, WindowedBackSubstitution windowed) {}
+
+    private ConstantSolvers constantSolvers(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation) {
         Map<Integer, LinearRelaxation<Tensor>> cache = new HashMap<>();
         IntFunction<LinearRelaxation<Tensor>> acts = id -> cache.computeIfAbsent(id, k -> constantLines(lines(k, pre, relaxation), net.node(k)));
-        return new BackSubstitution<>(net, TensorOps.INSTANCE, constants, box, acts, maxPools(pre));
+        var dense = new BackSubstitution<>(net, TensorOps.INSTANCE, constants, box, acts, maxPools(pre));
+        return new ConstantSolvers(dense, new WindowedBackSubstitution(net, acts, box, dense));
     }
 
     IntFunction<MaxPoolRelaxation> maxPools(Map<Integer, Interval> pre) {

@@ -75,24 +75,48 @@ final class Conv2dKernel {
      * {@code W_g^T gy_g -> col_g}, then col2im adds the columns back onto the image.
      */
     static Tensor backwardInput(Tensor gy, Tensor weight, int[] inShape, ConvGeometry g) {
+        return backwardInput(gy, weight, inShape, g, BLOCK_CELLS);
+    }
+
+    /** As above, samples blocked so that a block's col gradient holds at most {@code blockCells} cells. */
+    static Tensor backwardInput(Tensor gy, Tensor weight, int[] inShape, ConvGeometry g, int blockCells) {
         Dims d = Dims.of(inShape, weight.shape(), g);
         checkOutput(gy, d);
         double[] wd = weight.data(), gd = gy.data(), gx = new double[d.batch() * d.inSize()];
         int ohw = d.ohw(), ckk = d.ckk(), og = d.og();
+        if (d.direct()) {
+            // The col gradient is the input gradient of the sample itself: one GEMM per sample and group.
+            Parallel.forRange(d.batch(), Parallel.chunks(d.batch(), d.flopsPerSample()), (chunk, from, to) -> {
+                for (int s = from; s < to; s++)
+                    for (int grp = 0; grp < g.groups(); grp++)
+                        Gemm.gemm(true, false, ckk, ohw, og, 1.0, wd, grp * og * ckk, ckk,
+                                gd, s * d.outSize() + grp * og * ohw, ohw, 0.0, gx, s * d.inSize() + grp * ckk * ohw, ohw);
+            });
+            return new Tensor(gx, inShape);
+        }
+        // Many samples share one GEMM: gy is laid out as [O, samples·OH·OW] so that W_g^T multiplies a whole block of
+        // samples at once (the per-sample GEMMs of a back-substitution's rows are small: K = O/groups, N = OH·OW), then
+        // col2im adds each sample's columns back onto its image.
+        int block = Math.max(1, Math.min(d.batch(), blockCells / Math.max(1, d.rows() * ohw)));
         Parallel.forRange(d.batch(), Parallel.chunks(d.batch(), d.flopsPerSample()), (chunk, from, to) -> {
-            // In the direct case the col gradient is the input gradient of the sample itself.
-            double[] gcol = d.direct() ? null : new double[d.rows() * ohw];
-            for (int s = from; s < to; s++) {
-                double[] dst = d.direct() ? gx : gcol;
-                int dstOff = d.direct() ? s * d.inSize() : 0;
+            int size = Math.min(block, to - from);
+            double[] gyT = new double[d.o() * size * ohw], gcol = new double[d.rows() * size * ohw];
+            for (int s0 = from; s0 < to; s0 += size) {
+                int b = Math.min(size, to - s0), ld = b * ohw;
+                for (int s = 0; s < b; s++)
+                    for (int oc = 0; oc < d.o(); oc++)
+                        System.arraycopy(gd, (s0 + s) * d.outSize() + oc * ohw, gyT, oc * ld + s * ohw, ohw);
                 for (int grp = 0; grp < g.groups(); grp++)
-                    Gemm.gemm(true, false, ckk, ohw, og, 1.0, wd, grp * og * ckk, ckk,
-                            gd, s * d.outSize() + grp * og * ohw, ohw, 0.0, dst, dstOff + grp * ckk * ohw, ohw);
-                if (!d.direct()) col2im(gcol, d, gx, s * d.inSize());
+                    Gemm.gemm(true, false, ckk, ld, og, 1.0, wd, grp * og * ckk, ckk,
+                            gyT, grp * og * ld, ld, 0.0, gcol, grp * ckk * ld, ld);
+                for (int s = 0; s < b; s++) col2im(gcol, s * ohw, ld, d, gx, (s0 + s) * d.inSize());
             }
         });
         return new Tensor(gx, inShape);
     }
+
+    /** Col-gradient cells per block of samples in {@link #backwardInput} (32 MB of doubles). */
+    private static final int BLOCK_CELLS = 1 << 22;
 
     /**
      * The weight gradient {@code sum over samples of gy_g col_g^T}; each parallel chunk accumulates
@@ -183,14 +207,17 @@ final class Conv2dKernel {
                 }
     }
 
-    /** Adjoint of {@link #im2col}: adds every col cell into the input cell it was read from. */
-    static void col2im(double[] col, Dims d, double[] gx, int xOff) {
+    /**
+     * Adjoint of {@link #im2col}: adds every col cell into the input cell it was read from. The col matrix starts at
+     * {@code colOff} with {@code ld} cells between its rows ({@code OH·OW} for one sample's own matrix).
+     */
+    static void col2im(double[] col, int colOff, int ld, Dims d, double[] gx, int xOff) {
         ConvGeometry g = d.g();
         int sh = g.strideH(), sw = g.strideW(), ow = d.ow(), oh = d.oh(), h = d.h(), w = d.w();
         for (int c = 0; c < d.c(); c++)
             for (int i = 0; i < d.kh(); i++)
                 for (int j = 0; j < d.kw(); j++) {
-                    int rowOff = ((c * d.kh() + i) * d.kw() + j) * d.ohw();
+                    int rowOff = colOff + ((c * d.kh() + i) * d.kw() + j) * ld;
                     int dx = j * g.dilationW();
                     int lo = firstValid(g.padLeft(), dx, sw), hi = endValid(w, g.padLeft(), dx, sw, lo, ow);
                     int iw0 = dx - g.padLeft();

@@ -107,6 +107,27 @@ class Conv2dTest {
         againstReference(9, 32, 8, 12, 12, 16, 3, 3, ConvGeometry.simple(1, 1), true);
     }
 
+    @Test void inputAdjointIsTheSameInBlocksOfAnySize() {
+        // backwardInput multiplies blocks of samples in one GEMM; a block of 1, a ragged last block and one block for
+        // all must give the same numbers, and match <conv(x), gy> = <x, adjoint(gy)> for the plain definition.
+        Random r = new Random(11);
+        ConvGeometry g = new ConvGeometry(2, 1, 1, 0, 2, 1, 2, 1, 2);
+        int[] in = {7, 4, 9, 8};
+        Tensor w = TestTensors.uniform(r, -1, 1, 6, 2, 3, 2), x = TestTensors.uniform(r, -1, 1, in);
+        Tensor y = reference(x, w, null, g);
+        Tensor gy = TestTensors.uniform(r, -1, 1, y.shape());
+        Tensor whole = Conv2dKernel.backwardInput(gy, w, in, g);
+        int cellsPerSample = 4 * 3 * 2 * y.dim(2) * y.dim(3);
+        for (int block : new int[] {1, 3, 7}) {
+            Tensor blocked = Conv2dKernel.backwardInput(gy, w, in, g, block * cellsPerSample);
+            assertArrayEquals(whole.data(), blocked.data(), 1e-12, "block of " + block);
+        }
+        double lhs = 0, rhs = 0;
+        for (int i = 0; i < y.size(); i++) lhs += y.data()[i] * gy.data()[i];
+        for (int i = 0; i < x.size(); i++) rhs += x.data()[i] * whole.data()[i];
+        assertEquals(lhs, rhs, 1e-9 * (1 + Math.abs(lhs)));
+    }
+
     @Test void outputShapeAndErrors() {
         Tensor x = Tensor.zeros(2, 4, 8, 8);
         assertArrayEquals(s(2, 6, 4, 4), x.conv2d(Tensor.zeros(6, 2, 3, 3), null, new ConvGeometry(2, 2, 1, 1, 1, 1, 1, 1, 2)).shape());

@@ -1,0 +1,226 @@
+package dev.verity.bounds;
+
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+import dev.verity.model.Node;
+import dev.verity.model.Shape;
+import dev.verity.relax.Interval;
+import dev.verity.tensor.ConvGeometry;
+import dev.verity.tensor.Tensor;
+
+import java.util.function.IntFunction;
+
+/**
+ * Back-substitution of single neurons of a convolutional feature map, each row kept as a small window around the
+ * neuron's receptive field instead of a whole feature map ("patches", the trick that makes CROWN fast on CNNs in
+ * auto_LiRPA, Xu et al. 2020). A neuron of a convolution's output depends on a k×k window of its input, that window
+ * on a larger one of the layer before, and so on; dense back-substitution carries every row over the whole map and
+ * spends almost all its work on zeros. Here all rows share one window size (they start as 1×1 windows at their own
+ * neuron and grow alike), each row has its own offset, and a convolution's transpose runs on the window alone (a
+ * convolution without padding, whose output is exactly the window). Cells that fall outside the map are the
+ * convolution's zero padding: they are zeroed, so they add nothing to any later term.
+ *
+ * <p>It walks back through convolutions, element-wise affine layers and element-wise activations (by their
+ * relaxation lines, as {@link BackSubstitution}); at any other layer, or when the window has grown to the whole map,
+ * it hands the rows over, as dense coefficients, to the {@link BackSubstitution} it was given. The results equal the
+ * dense back-substitution's up to rounding (a test checks it on random networks).
+ */
+final class WindowedBackSubstitution {
+    private final Network net;
+    private final IntFunction<LinearRelaxation<Tensor>> activations;
+    private final Interval inputBox;
+    private final BackSubstitution<Tensor> dense;
+    /** Rows that reached the input in windows, and rows handed over to the dense back-substitution (for tests and profiling). */
+    private long windowedRows, handedOverRows;
+
+    WindowedBackSubstitution(Network net, IntFunction<LinearRelaxation<Tensor>> activations, Interval inputBox,
+                             BackSubstitution<Tensor> dense) {
+        this.net = net;
+        this.activations = activations;
+        this.inputBox = inputBox;
+        this.dense = dense;
+    }
+
+    /** Whether node {@code id}'s neurons start windowed: a convolution (or an element-wise affine layer) over a [C, H, W] map. */
+    static boolean applies(Network net, int id) {
+        Node node = net.node(id);
+        if (node.shape().rank() != 3 || node.inputs().size() != 1) return false;
+        return switch (node.layer()) {
+            case Layer.Conv2d c -> net.node(node.inputs().getFirst()).shape().rank() == 3;
+            case Layer.Affine a -> applies(net, node.inputs().getFirst());
+            case Layer.Input _, Layer.Dense _, Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _,
+                    Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Flatten _, Layer.Reshape _, Layer.Transpose _,
+                    Layer.Pad _, Layer.Add _ -> false;
+        };
+    }
+
+    long windowedRows() { return windowedRows; }
+
+    long handedOverRows() { return handedOverRows; }
+
+    /** Rows of one window size: coefficients {@code [m, C, hh, ww]} of a node's output, row r's window at (oy[r], ox[r]). */
+    private record Rows(Tensor coeff, int[] oy, int[] ox, double[] bias) {
+        int m() { return coeff.dim(0); }
+        int channels() { return coeff.dim(1); }
+        int hh() { return coeff.dim(2); }
+        int ww() { return coeff.dim(3); }
+    }
+
+    /**
+     * Lower bounds of {@code +z_j} (the first k results) and of {@code −z_j} (the next k) for the neurons
+     * {@code neurons} (flat indices) of node {@code id}: the same as back-substituting the rows ±e_j densely.
+     */
+    double[] lowerOfNeurons(int id, int[] neurons) {
+        Shape shape = net.node(id).shape();
+        int c = shape.dim(0), h = shape.dim(1), w = shape.dim(2), k = neurons.length, m = 2 * k;
+        double[] a = new double[m * c];
+        int[] oy = new int[m], ox = new int[m];
+        for (int j = 0; j < k; j++) {
+            int n = neurons[j], ch = n / (h * w), y = (n / w) % h, x = n % w;
+            a[j * c + ch] = 1;
+            a[(k + j) * c + ch] = -1;
+            oy[j] = oy[k + j] = y;
+            ox[j] = ox[k + j] = x;
+        }
+        Rows rows = new Rows(new Tensor(a, m, c, 1, 1), oy, ox, new double[m]);
+        while (true) {
+            Node node = net.node(id);
+            Shape s = node.shape();
+            if (rows.hh() * rows.ww() >= s.dim(1) * s.dim(2)) return handOver(id, rows);
+            Rows next;
+            switch (node.layer()) {
+                case Layer.Input in -> {
+                    windowedRows += m;
+                    return boxMin(s, rows);
+                }
+                case Layer.Conv2d conv -> next = throughConv(node, conv, rows);
+                case Layer.Affine af -> next = throughAffine(node, af, rows);
+                case Layer.Relu r -> next = throughActivation(node, rows);
+                case Layer.LeakyRelu r -> next = throughActivation(node, rows);
+                case Layer.Sigmoid r -> next = throughActivation(node, rows);
+                case Layer.Tanh r -> next = throughActivation(node, rows);
+                case Layer.Dense _, Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Flatten _, Layer.Reshape _,
+                        Layer.Transpose _, Layer.Pad _, Layer.Add _ -> next = null;
+            }
+            if (next == null) return handOver(id, rows);
+            id = node.inputs().getFirst();
+            rows = next;
+        }
+    }
+
+    /** The rows' coefficients as dense {@code [m, ...shape(id)]} rows, finished by the dense back-substitution. */
+    private double[] handOver(int id, Rows rows) {
+        handedOverRows += rows.m();
+        Shape s = net.node(id).shape();
+        int m = rows.m(), h = s.dim(1), w = s.dim(2), size = s.numel();
+        double[] full = new double[m * size];
+        forEachCell(rows, h, w, (r, cell, flat) -> full[r * size + flat] = rows.coeff().data()[cell]);
+        return dense.lower(id, new Tensor(full, s.withBatch(m)), new Tensor(rows.bias().clone(), m, 1)).data();
+    }
+
+    /** Σ coeff⁺·lower + coeff⁻·upper over the input box, plus the bias. */
+    private double[] boxMin(Shape s, Rows rows) {
+        double[] lo = inputBox.lower(), up = inputBox.upper(), out = rows.bias().clone(), cd = rows.coeff().data();
+        forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> out[r] += cd[cell] * (cd[cell] > 0 ? lo[flat] : up[flat]));
+        return out;
+    }
+
+    /**
+     * The transposed convolution on the window: the input window that an output window of hh × ww reads, size
+     * {@code (hh−1)·stride + dilation·(k−1) + 1}, at offset {@code oy·stride − padTop}; the bias adds coeff·b.
+     */
+    private Rows throughConv(Node node, Layer.Conv2d conv, Rows rows) {
+        ConvGeometry g = conv.geometry();
+        Tensor weight = conv.weight();
+        int kh = weight.dim(2), kw = weight.dim(3), m = rows.m(), o = rows.channels(), cells = rows.hh() * rows.ww();
+        double[] bias = rows.bias().clone(), cd = rows.coeff().data(), b = conv.bias().data();
+        for (int r = 0; r < m; r++)
+            for (int ch = 0; ch < o; ch++) {
+                double sum = 0;
+                int base = (r * o + ch) * cells;
+                for (int i = 0; i < cells; i++) sum += cd[base + i];
+                bias[r] += sum * b[ch];
+            }
+        int inH = (rows.hh() - 1) * g.strideH() + g.dilationH() * (kh - 1) + 1;
+        int inW = (rows.ww() - 1) * g.strideW() + g.dilationW() * (kw - 1) + 1;
+        ConvGeometry unpadded = new ConvGeometry(g.strideH(), g.strideW(), 0, 0, 0, 0, g.dilationH(), g.dilationW(), g.groups());
+        Tensor back = rows.coeff().conv2dAdjoint(weight, inH, inW, unpadded);
+        int[] oy = new int[m], ox = new int[m];
+        for (int r = 0; r < m; r++) {
+            oy[r] = rows.oy()[r] * g.strideH() - g.padTop();
+            ox[r] = rows.ox()[r] * g.strideW() - g.padLeft();
+        }
+        Rows next = new Rows(back, oy, ox, bias);
+        Shape in = net.node(node.inputs().getFirst()).shape();
+        zeroOutside(next, in.dim(1), in.dim(2));
+        return next;
+    }
+
+    /** Element-wise {@code scale·z + shift}: the coefficients scale, the bias adds coeff·shift. */
+    private Rows throughAffine(Node node, Layer.Affine af, Rows rows) {
+        Shape s = node.shape();
+        double[] scale = af.scale().data(), shift = af.shift().data();
+        double[] cd = rows.coeff().data(), out = new double[cd.length], bias = rows.bias().clone();
+        forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> {
+            bias[r] += cd[cell] * shift[flat];
+            out[cell] = cd[cell] * scale[flat];
+        });
+        return new Rows(new Tensor(out, rows.coeff().shape()), rows.oy(), rows.ox(), bias);
+    }
+
+    /** The activation's lines: coeff⁺·lowerSlope + coeff⁻·upperSlope, the bias adds the matching intercepts. */
+    private Rows throughActivation(Node node, Rows rows) {
+        LinearRelaxation<Tensor> rel = activations.apply(node.id());
+        Shape s = node.shape();
+        if (rel.inputShift() != null || rel.lowerSlope().size() != s.numel() || rel.upperSlope().size() != s.numel()) return null;
+        double[] ls = rel.lowerSlope().data(), us = rel.upperSlope().data();
+        double[] li = rel.lowerIntercept() == null ? null : rel.lowerIntercept().data();
+        double[] ui = rel.upperIntercept() == null ? null : rel.upperIntercept().data();
+        if ((li != null && li.length != s.numel()) || (ui != null && ui.length != s.numel())) return null;
+        double[] cd = rows.coeff().data(), out = new double[cd.length], bias = rows.bias().clone();
+        forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> {
+            double v = cd[cell];
+            if (v > 0) {
+                out[cell] = v * ls[flat];
+                if (li != null) bias[r] += v * li[flat];
+            } else if (v < 0) {
+                out[cell] = v * us[flat];
+                if (ui != null) bias[r] += v * ui[flat];
+            }
+        });
+        return new Rows(new Tensor(out, rows.coeff().shape()), rows.oy(), rows.ox(), bias);
+    }
+
+    private static void zeroOutside(Rows rows, int h, int w) {
+        double[] cd = rows.coeff().data();
+        int c = rows.channels(), hh = rows.hh(), ww = rows.ww();
+        for (int r = 0; r < rows.m(); r++)
+            for (int ch = 0; ch < c; ch++)
+                for (int p = 0; p < hh; p++) {
+                    int y = rows.oy()[r] + p, base = ((r * c + ch) * hh + p) * ww;
+                    for (int q = 0; q < ww; q++) {
+                        int x = rows.ox()[r] + q;
+                        if (y < 0 || y >= h || x < 0 || x >= w) cd[base + q] = 0;
+                    }
+                }
+    }
+
+    @FunctionalInterface
+    private interface Cell {
+        void at(int row, int cell, int flat);
+    }
+
+    /** Visits every window cell inside the h × w map: its row, its index in the rows' tensor, its flat index in the map. */
+    private static void forEachCell(Rows rows, int h, int w, Cell visit) {
+        int c = rows.channels(), hh = rows.hh(), ww = rows.ww();
+        for (int r = 0; r < rows.m(); r++) {
+            int oy = rows.oy()[r], ox = rows.ox()[r];
+            int p0 = Math.max(0, -oy), p1 = Math.min(hh, h - oy), q0 = Math.max(0, -ox), q1 = Math.min(ww, w - ox);
+            for (int ch = 0; ch < c; ch++)
+                for (int p = p0; p < p1; p++) {
+                    int cell = ((r * c + ch) * hh + p) * ww, flat = (ch * h + oy + p) * w + ox;
+                    for (int q = q0; q < q1; q++) visit.at(r, cell + q, flat + q);
+                }
+        }
+    }
+}
