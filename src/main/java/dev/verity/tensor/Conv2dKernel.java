@@ -115,8 +115,11 @@ final class Conv2dKernel {
         return new Tensor(gx, inShape);
     }
 
-    /** Col-gradient cells per block of samples in {@link #backwardInput} (32 MB of doubles). */
-    private static final int BLOCK_CELLS = 1 << 22;
+    /**
+     * Col-gradient cells per block of samples in {@link #backwardInput}: 256 KB of doubles, so that col2im reads the
+     * block from L2 right after the GEMM wrote it (blocks of 32 MB made alpha-CROWN on oval21 slower, not faster).
+     */
+    private static final int BLOCK_CELLS = 1 << 15;
 
     /**
      * The weight gradient {@code sum over samples of gy_g col_g^T}; each parallel chunk accumulates
