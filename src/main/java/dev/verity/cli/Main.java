@@ -30,7 +30,15 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int status;
+        try {
+            status = execute(args);
+        } catch (OutOfMemoryError e) {
+            // Not an input error and not a bug: the work did not fit in this heap. Say so and how to give more.
+            System.err.println("verity: error: " + dev.verity.io.HeapBudget.outOfMemoryMessage());
+            status = EXIT_INTERNAL;
+        }
+        System.exit(status);
     }
 
     /** Runs the CLI and returns the exit status (used by tests, which must not call System.exit). */

@@ -2,6 +2,7 @@ package dev.verity.onnx;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.verity.InvalidInputException;
+import dev.verity.io.HeapBudget;
 import dev.verity.io.UserFiles;
 import dev.verity.model.Network;
 import dev.verity.onnx.proto.Onnx.ModelProto;
@@ -38,11 +39,17 @@ public final class OnnxImporter {
     /** The network in the ONNX file at {@code path} (plain or gzip-compressed). */
     public static Network load(Path path) {
         if (!Files.isRegularFile(path)) throw new InvalidInputException("ONNX model not found: " + path);
+        try {
+            HeapBudget.requireForModel(Files.size(path), path.toString()); // before reading a file that cannot fit
+        } catch (java.io.IOException e) {
+            throw UserFiles.failure(path, e);
+        }
         return parse(UserFiles.readAllBytes(path), path.toString());
     }
 
     /** The network in serialized ONNX model bytes; {@code source} names them in error messages. */
     public static Network parse(byte[] modelBytes, String source) {
+        HeapBudget.requireForModel(modelBytes.length, source);
         ModelProto model;
         try {
             model = ModelProto.parseFrom(modelBytes);
