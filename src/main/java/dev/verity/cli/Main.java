@@ -25,6 +25,15 @@ public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    /**
+     * When this process started ({@code System.nanoTime()} clock), where Verity runs as its own process ({@link #main}):
+     * {@code verify --timeout} counts from there, JVM start-up and loading included. Null in-process (tests, embedding),
+     * where commands count from their own start.
+     */
+    private Long processStartNanos;
+
+    Long processStartNanos() { return processStartNanos; }
+
     @Override public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
@@ -32,7 +41,10 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         int status;
         try {
-            status = execute(args);
+            long uptimeNanos = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L;
+            Main main = new Main();
+            main.processStartNanos = System.nanoTime() - uptimeNanos;
+            status = newCommandLine(main).execute(args);
         } catch (OutOfMemoryError e) {
             // Not an input error and not a bug: the work did not fit in this heap. Say so and how to give more.
             System.err.println("verity: error: " + dev.verity.io.HeapBudget.outOfMemoryMessage());
@@ -47,7 +59,11 @@ public final class Main implements Runnable {
     }
 
     static CommandLine newCommandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return newCommandLine(new Main());
+    }
+
+    private static CommandLine newCommandLine(Main main) {
+        CommandLine cl = new CommandLine(main);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (e instanceof InvalidInputException) {
