@@ -2,15 +2,19 @@ package dev.verity.bab;
 
 import dev.verity.attack.Counterexample;
 import dev.verity.attack.Counterexamples;
+import dev.verity.attack.Pgd;
+import dev.verity.attack.PgdOptions;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.InputLinearBound;
 import dev.verity.model.Forward;
 import dev.verity.model.Network;
 import dev.verity.relax.Interval;
+import dev.verity.spec.Box;
 import dev.verity.spec.Case;
 import dev.verity.spec.VnnlibProperty;
 import dev.verity.tensor.Tensor;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,7 +32,9 @@ import java.util.PriorityQueue;
  * {@code |a_j|·(u_j − l_j)} for the linear bound {@code a·x + b} of the rows that come closest to excluding its
  * disjuncts ("smear", the input-split score of ReluVal), unless that split makes too little progress and another of
  * the {@link BabOptions#lookahead()} best-scored dimensions makes much more ({@link #ACCEPT}). Every new domain's
- * centre and the box corner that minimises each open disjunct's linear bound are tried as counterexamples; one is reported only after {@link Counterexamples#confirm} re-checks it in double and float32.
+ * centre and the box corner that minimises each open disjunct's linear bound are tried as counterexamples, and the
+ * hardest domains are attacked by PGD inside their box (every {@link #ATTACK_EVERY}-th); a point is reported only
+ * after {@link Counterexamples#confirm} re-checks it in double and float32.
  *
  * <p>The proof is as sound as the bound method: every leaf's margin must clear the caller's tolerance
  * ({@link Certifier}), and the leaves cover the box (each split keeps both closed halves).
@@ -62,6 +68,17 @@ public final class InputSplit {
      */
     static final double ACCEPT = 0.3, OVERRIDE = 0.6;
 
+    /*
+     * Attacking domains. The centre and bound-minimising corners find the counterexamples that sit at a box's corners
+     * (most of ACAS Xu's), not one in a small pocket inside: VNN-COMP 2022 vdp_6 (3 inputs) is unsafe only where
+     * |y_1|, |y_2| <= 0.76 and y_0 >= 0.15 together, 3 in 200,000 uniform samples of its box, and PGD over the whole box
+     * ends elsewhere. The queue brings the boxes whose bounds come closest to such a pocket first, so PGD restarted
+     * inside the popped domain's box finds it once the box is small. Every ATTACK_EVERY-th popped domain is attacked,
+     * counted in domains rather than seconds so that a run is repeatable (the seed is the pop's number).
+     */
+    static final int ATTACK_EVERY = 4;
+    private static final int ATTACK_RESTARTS = 8, ATTACK_STEPS = 30;
+
     /**
      * The fraction of the gap a split closes: 1 when both halves are proven, 0 when each falls as far short as the
      * parent (margins are floored at the parent's, so never below 0); 1 for a parent that fell short of nothing.
@@ -83,7 +100,7 @@ public final class InputSplit {
      * {@code margin}, the smallest of {@code margins}, is kept because the queue compares it.
      */
     private record Domain(double[] lo, double[] hi, int[] open, double[] margins, Map<Integer, Interval> pre, double margin,
-                          int depth, int[] dims) {
+                          int depth, int[] dims, ProofRecorder.Box proof) {
         /** As {@link Bounded#shortfall}: the sum of the open disjuncts' negative margins. */
         double shortfall() {
             double sum = 0;
@@ -130,6 +147,14 @@ public final class InputSplit {
      * clock); stops early, undecided, when the thread is interrupted.
      */
     public Outcome decide(VnnlibProperty property, int caseIndex, List<Integer> disjuncts, long deadlineNanos) {
+        return decide(property, caseIndex, disjuncts, deadlineNanos, null);
+    }
+
+    /**
+     * As {@link #decide(VnnlibProperty, int, List, long)}, recording the proof tree into {@code recorder} (null: none):
+     * each box's split and the disjuncts excluded on it, with the row and bound that excluded them.
+     */
+    public Outcome decide(VnnlibProperty property, int caseIndex, List<Integer> disjuncts, long deadlineNanos, ProofRecorder recorder) {
         Case c = property.cases().get(caseIndex);
         int n = c.input().dimension();
         double[] rootLo = c.input().lower(), rootHi = c.input().upper();
@@ -151,18 +176,25 @@ public final class InputSplit {
         Optional<Counterexample> ce = tryCandidates(property, caseIndex, c, root);
         if (ce.isPresent()) return new Outcome.Refuted(ce.get(), domains);
         int[] rootOpen = root.stillOpen();
+        ProofRecorder.Box rootProof = recorder == null ? null : recorder.root();
+        record(rootProof, c, root);
         if (rootOpen.length == 0) return new Outcome.Proven(domains, 0);
         long perDomainBytes = 64L + 16L * n + 16L * root.lin().intermediate().values().stream().mapToLong(Interval::size).sum();
         long maxQueued = Math.max(16, options.maxBytes() / perDomainBytes);
-        queue.add(new Domain(rootLo, rootHi, rootOpen, root.openMargins(), root.lin().intermediate(), root.worstMargin(), 0, splitDimensions(root)));
+        queue.add(new Domain(rootLo, rootHi, rootOpen, root.openMargins(), root.lin().intermediate(), root.worstMargin(), 0, splitDimensions(root), rootProof));
         int tooSmall = 0;
         double tooSmallMargin = Double.POSITIVE_INFINITY;
+        long pops = 0;
         while (!queue.isEmpty()) {
             if (System.nanoTime() - deadlineNanos >= 0 || Thread.currentThread().isInterrupted())
                 return undecided("the deadline", domains, queue, tooSmall, tooSmallMargin);
             if (queue.size() > maxQueued)
                 return undecided("the memory limit (" + queue.size() + " domains queued)", domains, queue, tooSmall, tooSmallMargin);
             Domain d = queue.poll();
+            if (pops++ % ATTACK_EVERY == 0) {
+                ce = attack(property, caseIndex, c, d, pops, deadlineNanos);
+                if (ce.isPresent()) return new Outcome.Refuted(ce.get(), domains);
+            }
             if (d.dims().length == 0) { // nothing left to split: a point, or widths below the resolution of double
                 tooSmall++;
                 tooSmallMargin = Math.min(tooSmallMargin, d.margin());
@@ -190,16 +222,43 @@ public final class InputSplit {
                 if (gain >= ACCEPT) break;
             }
             if (bestGain < OVERRIDE) best = first;
-            for (Bounded b : best) {
+            ProofRecorder.Box[] halvesProof = {null, null};
+            if (d.proof() != null) {
+                int dim = splitDimension(d, best[0]);
+                halvesProof = d.proof().split(dim, best[0].hi()[dim]);
+                record(halvesProof[0], c, best[0]);
+                record(halvesProof[1], c, best[1]);
+            }
+            for (int h = 0; h < 2; h++) {
+                Bounded b = best[h];
                 int[] left = b.stillOpen();
                 if (left.length == 0) continue;
                 maxDepth = Math.max(maxDepth, d.depth() + 1);
-                queue.add(new Domain(b.lo(), b.hi(), left, b.openMargins(), b.lin().intermediate(), b.worstMargin(), d.depth() + 1, splitDimensions(b)));
+                queue.add(new Domain(b.lo(), b.hi(), left, b.openMargins(), b.lin().intermediate(), b.worstMargin(), d.depth() + 1, splitDimensions(b), halvesProof[h]));
             }
         }
         if (tooSmall > 0)
             return new Outcome.Undecided(tooSmall + " domain(s) too small to split", domains, tooSmall, tooSmallMargin);
         return new Outcome.Proven(domains, maxDepth);
+    }
+
+    /** The dimension a domain was split on into {@code low} (its lower half): the one whose upper end moved. */
+    private static int splitDimension(Domain d, Bounded low) {
+        for (int j = 0; j < d.hi().length; j++) if (low.hi()[j] != d.hi()[j]) return j;
+        throw new IllegalStateException("a split that changed no dimension");
+    }
+
+    /** Records on {@code box} the disjuncts {@code b} excluded, each with its best row's bound (a little lowered: the checker rounds rigorously). */
+    private static void record(ProofRecorder.Box box, Case c, Bounded b) {
+        if (box == null) return;
+        DisjunctRows rows = DisjunctRows.of(c, b.open());
+        double[] lower = b.lin().lower();
+        for (int i = 0; i < b.open().length; i++) {
+            if (!b.excluded()[i]) continue;
+            int best = -1;
+            for (int r = rows.rowStart()[i]; r < rows.rowStart()[i + 1]; r++) if (best < 0 || lower[r] > lower[best]) best = r;
+            box.excluded(b.open()[i], best - rows.rowStart()[i], lower[best]);
+        }
     }
 
     private static Outcome.Undecided undecided(String why, long domains, PriorityQueue<Domain> queue, int tooSmall, double tooSmallMargin) {
@@ -243,6 +302,17 @@ public final class InputSplit {
         dims.sort((x, y) -> score[x] != score[y] ? Double.compare(score[y], score[x])
                 : Double.compare(b.hi()[y] - b.lo()[y], b.hi()[x] - b.lo()[x]));
         return dims.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** PGD restarted inside the domain's box (the case's disjuncts, other boxes' seeds); the point re-confirmed on the property. */
+    private Optional<Counterexample> attack(VnnlibProperty property, int caseIndex, Case c, Domain d, long seed, long deadlineNanos) {
+        VnnlibProperty inside = new VnnlibProperty(property.inputCount(), property.outputCount(),
+                List.of(new Case(new Box(d.lo(), d.hi()), c.unsafe())));
+        long leftMillis = Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
+        PgdOptions o = PgdOptions.defaults().withRestarts(ATTACK_RESTARTS).withSteps(ATTACK_STEPS).withSeed(seed)
+                .withBatchSize(ATTACK_RESTARTS).withDeadline(Instant.now().plusMillis(leftMillis));
+        return Pgd.attack(net, inside, o).counterexample()
+                .flatMap(found -> Counterexamples.confirm(net, property, caseIndex, found.input()));
     }
 
     /** The box's centre and, per open disjunct, the corner minimising its best row's linear bound. */

@@ -12,6 +12,9 @@ import dev.verity.verify.BatchRunner;
 import dev.verity.verify.StageLog;
 import dev.verity.verify.VerificationResult;
 import dev.verity.verify.Verifier;
+import dev.verity.verify.CertificateWriter;
+import dev.verity.check.Certificate;
+import dev.verity.check.CertificateJson;
 import dev.verity.verify.VerifyOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,6 +66,13 @@ final class VerifyCommand implements Callable<Integer> {
                     + "nothing is written otherwise.")
     Path counterexampleFile;
 
+    @Option(names = "--certificate", paramLabel = "FILE",
+            description = "When verified, also write a certificate to FILE (JSON) that `verity check MODEL SPEC FILE` re-checks "
+                    + "independently: per case, the proof tree of input splitting or the bound on the whole box, with the "
+                    + "model's and property's SHA-256. Verdicts resting on alpha-crown slopes, beta-CROWN splits, LP/SDP duals "
+                    + "or the MILP are listed as missing (the certificate is then incomplete). Nothing is written otherwise.")
+    Path certificateFile;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
     @picocli.CommandLine.ParentCommand Main parent;
 
@@ -91,15 +101,39 @@ final class VerifyCommand implements Callable<Integer> {
             }
         });
         if (counterexampleFile != null && r.counterexample() != null) BatchRunner.writeCounterexample(r.counterexample(), counterexampleFile);
+        Certificate certificate = null;
+        long certificateNanos = 0;
+        if (certificateFile != null && r.verdict() == dev.verity.verify.Verdict.VERIFIED) {
+            long t0 = System.nanoTime();
+            certificate = new CertificateWriter(net, options.bab().orElse(dev.verity.bab.BabOptions.defaults()))
+                    .write(p, r, modelSha, propertySha, Duration.ofSeconds(Math.max(60, (long) (4 * timeout))));
+            CertificateJson.write(certificate, certificateFile);
+            certificateNanos = System.nanoTime() - t0;
+        }
         if (json) {
             ObjectNode o = toJson(r);
+            if (certificate != null) {
+                ObjectNode c = o.putObject("certificate");
+                c.put("file", certificateFile.toString());
+                c.put("complete", certificate.missing().isEmpty());
+                c.put("boxes", certificate.cases().stream().mapToLong(k -> k.root().size()).sum());
+                c.set("missing", Json.MAPPER.valueToTree(certificate.missing()));
+                c.put("time_ms", certificateNanos / 1_000_000);
+            }
             o.put("model", model.toString());
             o.put("model_sha256", modelSha);
             o.put("property", property.toString());
             o.put("property_sha256", propertySha);
             out.println(Json.write(o));
         }
-        else print(out, r);
+        else {
+            if (certificate != null)
+                out.printf("certificate %s: %s, %,d box(es), written in %d ms%n", certificateFile,
+                        certificate.missing().isEmpty() ? "complete" : "incomplete (" + certificate.missing().size() + " disjunct(s) missing: "
+                                + certificate.missing().getFirst() + (certificate.missing().size() > 1 ? "; ..." : "") + ")",
+                        certificate.cases().stream().mapToLong(k -> k.root().size()).sum(), certificateNanos / 1_000_000);
+            print(out, r);
+        }
         out.flush();
         return r.verdict().exitCode();
     }

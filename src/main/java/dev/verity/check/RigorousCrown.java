@@ -1,0 +1,245 @@
+package dev.verity.check;
+
+import java.util.List;
+
+/**
+ * The checker's own bounds on one input box: interval arithmetic and CROWN's back-substitution (Zhang et al. 2018;
+ * the layer-wise dual of the LP relaxation, paper 002), both with every rounding error bounded ({@link RigorousSum}),
+ * so each bound is certainly valid for the exact network the weights define. It shares no code with the bound
+ * engine: it is the second opinion.
+ *
+ * <p>The dual multipliers are CROWN's: a coefficient λ on {@code h = relu(z)}, {@code z ∈ [l, u]} with l < 0 < u, is
+ * carried to z by the lower line {@code h ≥ a·z} (a = 1 if u > −l, else 0) when λ ≥ 0 and by the chord
+ * {@code h ≤ s·(z − l)}, s rounded up from u / (u − l) (so the line stays above the ReLU), when λ < 0. A max-pooling
+ * step is bounded by interval arithmetic only (back-substitution through it is not supported yet).
+ *
+ * <p>Which intermediate bounds. CROWN's final bound is not monotone in the intermediate bounds (a tighter interval
+ * can flip a neuron's adaptive slope and lose elsewhere, paper 003 Sec. 4), so a checker that tightens more than the
+ * prover did may end lower than the prover's claim. The checker therefore follows the prover's procedure ("pure"
+ * CROWN, the default of the bound engine): block 1 by interval arithmetic when it holds at most one mixing map (then
+ * exact); any other block by back-substituting every neuron, or, below an enclosing box whose bounds are handed down,
+ * only the neurons those leave unstable (the others keep interval arithmetic's bounds), then intersected with the
+ * handed-down bounds (an element where the two cross keeps its own).
+ */
+final class RigorousCrown {
+    private final ReluChain net;
+    private final double[] inLo, inHi;
+    /** {@code lower[k], upper[k]}: bounds of block k's output, k = 1..L (index 0 unused). */
+    private final double[][] lower, upper;
+    /** Interval arithmetic from the box alone: {@code ibpLo[k][s]} bounds the output of step s of block k. */
+    private final double[][][] ibpLo, ibpHi;
+
+    /**
+     * Bounds every block over {@code [lo, hi]}; {@code knownLower/Upper} (null, or null entries) are bounds of blocks
+     * 1..L−1 from an enclosing box.
+     */
+    RigorousCrown(ReluChain net, double[] lo, double[] hi, double[][] knownLower, double[][] knownUpper) {
+        this.net = net;
+        this.inLo = lo.clone();
+        this.inHi = hi.clone();
+        int layers = net.layers();
+        lower = new double[layers + 1][];
+        upper = new double[layers + 1][];
+        ibpLo = new double[layers + 1][][];
+        ibpHi = new double[layers + 1][][];
+        for (int k = 1; k <= layers; k++) interval(k);
+        for (int k = 1; k < layers; k++) {
+            int n = net.size(k);
+            double[] kl = knownLower == null ? null : knownLower[k], ku = knownUpper == null ? null : knownUpper[k];
+            lower[k] = ibpLo[k][ibpLo[k].length - 1].clone();
+            upper[k] = ibpHi[k][ibpHi[k].length - 1].clone();
+            if (!exactByIntervals(k)) {
+                for (int i = 0; i < n; i++) {
+                    if (kl != null && !(kl[i] < 0 && ku[i] > 0)) continue; // decided above: interval arithmetic's bounds
+                    double[] e = new double[n];
+                    e[i] = 1;
+                    double l = rowLower(k, e, 0);
+                    e[i] = -1;
+                    double u = -rowLower(k, e, 0);
+                    if (l != Double.NEGATIVE_INFINITY) lower[k][i] = l; // −∞: not back-substitutable (max pooling)
+                    if (u != Double.POSITIVE_INFINITY) upper[k][i] = u;
+                }
+            }
+            if (kl != null) {
+                for (int i = 0; i < n; i++) {
+                    double l = Math.max(lower[k][i], kl[i]), u = Math.min(upper[k][i], ku[i]);
+                    if (l <= u) { lower[k][i] = l; upper[k][i] = u; }
+                }
+            }
+        }
+        lower[layers] = ibpLo[layers][ibpLo[layers].length - 1];
+        upper[layers] = ibpHi[layers][ibpHi[layers].length - 1];
+    }
+
+    double[] lower(int k) { return lower[k].clone(); }
+
+    double[] upper(int k) { return upper[k].clone(); }
+
+    /** Block 1 with at most one map that mixes inputs: interval arithmetic is exact there, and the prover uses it alone. */
+    private boolean exactByIntervals(int k) {
+        if (k != 1) return false;
+        int mixing = 0;
+        for (ReluChain.Step s : net.blocks().getFirst()) {
+            switch (s) {
+                case ReluChain.Sparse sp -> { if (sp.mixing()) mixing++; }
+                case ReluChain.Max _ -> mixing += 2;
+            }
+        }
+        return mixing <= 1;
+    }
+
+    /**
+     * A number certainly at most {@code min c·y + d} over the box: the best of CROWN, interval arithmetic on y, and
+     * interval arithmetic with the row folded into the last linear map ({@code (Wᵀc)·v + c·b + d} over the interval
+     * of that map's input v, as the engine's IBP bounds a specification).
+     */
+    double outputRowLower(double[] c, double d) {
+        int layers = net.layers();
+        RigorousSum box = new RigorousSum().add(d);
+        for (int j = 0; j < c.length; j++) {
+            if (c[j] == 0) continue;
+            box.addProduct(c[j], c[j] > 0 ? lower[layers][j] : upper[layers][j]);
+        }
+        return Math.max(Math.max(box.lower(), folded(c, d)), rowLower(layers, c, d));
+    }
+
+    private double folded(double[] c, double d) {
+        int layers = net.layers();
+        List<ReluChain.Step> steps = net.blocks().get(layers - 1);
+        int s = steps.size() - 1;
+        if (!(steps.get(s) instanceof ReluChain.Sparse sp)) return Double.NEGATIVE_INFINITY;
+        int m = sp.in();
+        double[] vLo = new double[m], vHi = new double[m];
+        for (int i = 0; i < m; i++) {
+            if (s > 0) { vLo[i] = ibpLo[layers][s - 1][i]; vHi[i] = ibpHi[layers][s - 1][i]; }
+            else if (layers == 1) { vLo[i] = inLo[i]; vHi[i] = inHi[i]; }
+            else {
+                int prev = layers - 1, last = ibpLo[prev].length - 1;
+                vLo[i] = Math.max(Math.max(lower[prev][i], ibpLo[prev][last][i]), 0);
+                vHi[i] = Math.max(Math.min(upper[prev][i], ibpHi[prev][last][i]), 0);
+            }
+        }
+        RigorousSum acc = new RigorousSum().add(d);
+        double[] g = new double[m], abs = new double[m];
+        for (int r = 0; r < sp.out(); r++) {
+            if (c[r] == 0) continue;
+            acc.addProduct(c[r], sp.bias()[r]);
+            for (int e = sp.start()[r]; e < sp.start()[r + 1]; e++) {
+                double p = sp.val()[e] * c[r];
+                g[sp.col()[e]] += p;
+                abs[sp.col()[e]] += Math.abs(p);
+            }
+        }
+        double gam = RigorousSum.gamma(sp.out() + 1);
+        for (int i = 0; i < m; i++) {
+            double eps = Math.nextUp(Math.nextUp(gam * abs[i] * (1 + 4 * RigorousSum.U)) + sp.out() * RigorousSum.TINY);
+            acc.addProduct(g[i], g[i] >= 0 ? vLo[i] : vHi[i]);
+            acc.addError(Math.nextUp(eps * Math.max(Math.abs(vLo[i]), Math.abs(vHi[i]))));
+        }
+        return acc.lower();
+    }
+
+    /** Interval arithmetic through block k's steps from interval arithmetic's bounds of block k−1 (the box alone). */
+    private void interval(int k) {
+        List<ReluChain.Step> steps = net.blocks().get(k - 1);
+        ibpLo[k] = new double[steps.size()][];
+        ibpHi[k] = new double[steps.size()][];
+        int m = net.size(k - 1);
+        double[] vLo = new double[m], vHi = new double[m];
+        for (int j = 0; j < m; j++) {
+            vLo[j] = k == 1 ? inLo[j] : Math.max(ibpLo[k - 1][ibpLo[k - 1].length - 1][j], 0);
+            vHi[j] = k == 1 ? inHi[j] : Math.max(ibpHi[k - 1][ibpHi[k - 1].length - 1][j], 0);
+        }
+        for (int s = 0; s < steps.size(); s++) {
+            ReluChain.Step step = steps.get(s);
+            double[] oLo = new double[step.out()], oHi = new double[step.out()];
+            switch (step) {
+                case ReluChain.Sparse sp -> {
+                    for (int r = 0; r < sp.out(); r++) {
+                        RigorousSum lo = new RigorousSum().add(sp.bias()[r]), negHi = new RigorousSum().add(-sp.bias()[r]);
+                        for (int e = sp.start()[r]; e < sp.start()[r + 1]; e++) {
+                            double w = sp.val()[e];
+                            int j = sp.col()[e];
+                            if (w == 0) continue;
+                            lo.addProduct(w, w > 0 ? vLo[j] : vHi[j]);
+                            negHi.addProduct(-w, w > 0 ? vHi[j] : vLo[j]);
+                        }
+                        oLo[r] = lo.lower();
+                        oHi[r] = -negHi.lower();
+                    }
+                }
+                case ReluChain.Max mx -> {
+                    for (int r = 0; r < mx.out(); r++) {
+                        double lo = Double.NEGATIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+                        for (int j : mx.window()[r]) { lo = Math.max(lo, vLo[j]); hi = Math.max(hi, vHi[j]); }
+                        oLo[r] = lo;
+                        oHi[r] = hi;
+                    }
+                }
+            }
+            ibpLo[k][s] = oLo;
+            ibpHi[k][s] = oHi;
+            vLo = oLo;
+            vHi = oHi;
+        }
+    }
+
+    /**
+     * A number certainly at most {@code min c·z_k + d} over the relaxed network on the box: back-substitution
+     * through blocks k..1 with the bounds of blocks 1..k−1 already computed; −∞ through a max-pooling step.
+     */
+    double rowLower(int k, double[] c, double d) {
+        RigorousSum acc = new RigorousSum().add(d);
+        double[] lambda = c.clone();
+        for (int j = k; j >= 1; j--) {
+            List<ReluChain.Step> steps = net.blocks().get(j - 1);
+            for (int s = steps.size() - 1; s >= 0; s--) {
+                if (!(steps.get(s) instanceof ReluChain.Sparse sp)) return Double.NEGATIVE_INFINITY;
+                int n = sp.out(), m = sp.in();
+                for (int r = 0; r < n; r++) if (lambda[r] != 0) acc.addProduct(lambda[r], sp.bias()[r]);
+                // g = Wᵀλ, each entry with a rigorous error bound: γ(n+1)·Σ|w·λ| (products and sums), plus underflow
+                double[] g = new double[m], abs = new double[m];
+                for (int r = 0; r < n; r++) {
+                    double lr = lambda[r];
+                    if (lr == 0) continue;
+                    for (int e = sp.start()[r]; e < sp.start()[r + 1]; e++) {
+                        double p = sp.val()[e] * lr;
+                        g[sp.col()[e]] += p;
+                        abs[sp.col()[e]] += Math.abs(p);
+                    }
+                }
+                double gam = RigorousSum.gamma(n + 1);
+                double[] next = new double[m];
+                for (int i = 0; i < m; i++) {
+                    double eps = Math.nextUp(Math.nextUp(gam * abs[i] * (1 + 4 * RigorousSum.U)) + n * RigorousSum.TINY);
+                    double gi = g[i];
+                    if (s > 0) { // the input is the previous step's output v: t·v ≥ g·v − eps·max|v|
+                        double vmax = Math.max(Math.abs(ibpLo[j][s - 1][i]), Math.abs(ibpHi[j][s - 1][i]));
+                        if (eps > 0 && vmax > 0) acc.addError(Math.nextUp(eps * vmax));
+                        next[i] = gi;
+                        continue;
+                    }
+                    if (j == 1) { // min over x_i ∈ [lo, hi] of t·x_i, t ∈ [g_i − eps, g_i + eps]
+                        acc.addProduct(gi, gi >= 0 ? inLo[i] : inHi[i]);
+                        acc.addError(Math.nextUp(eps * Math.max(Math.abs(inLo[i]), Math.abs(inHi[i]))));
+                        continue;
+                    }
+                    double l = lower[j - 1][i], u = upper[j - 1][i];
+                    // t·h ≥ g_i·h − eps·h and 0 ≤ h ≤ relu(u)
+                    if (eps > 0 && u > 0) acc.addError(Math.nextUp(eps * u));
+                    if (gi == 0 || u <= 0) continue;            // h = 0 (inactive) or no weight
+                    if (l >= 0) { next[i] = gi; continue; }     // h = z
+                    if (gi > 0) { next[i] = u > -l ? gi : 0; continue; } // h ≥ z or h ≥ 0
+                    // gi < 0: h ≤ s·(z − l) with s ≥ u / (u − l), so g·h ≥ g·s·(z − l) ≥ p·(z − l) − δ·(u − l)
+                    double slope = Math.nextUp(u / Math.nextDown(u - l));
+                    double p = gi * slope, delta = 2 * RigorousSum.U * Math.abs(p) + RigorousSum.TINY;
+                    next[i] = p;
+                    acc.addProduct(-p, l);
+                    acc.addError(Math.nextUp(delta * Math.nextUp(u - l)));
+                }
+                lambda = next;
+            }
+        }
+        return acc.lower();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.verity.verify;
+
+import dev.verity.bab.BabOptions;
+import dev.verity.check.Certificate;
+import dev.verity.check.CertificateChecker;
+import dev.verity.check.CertificateJson;
+import dev.verity.model.Forward;
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+import dev.verity.spec.Box;
+import dev.verity.spec.Case;
+import dev.verity.spec.Disjunct;
+import dev.verity.spec.LinearConstraint;
+import dev.verity.spec.VnnlibProperty;
+import dev.verity.tensor.Tensor;
+import dev.verity.testing.RandomLayers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Certificates of VERIFIED verdicts: the checker accepts them, and rejects every kind of tampering. */
+class CertificateTest {
+    private static final String MODEL = "a".repeat(64), PROPERTY = "b".repeat(64);
+
+    /**
+     * Random two-input nets and margins a little below the centre's: every VERIFIED verdict (by a bound on the box or by
+     * input splitting) gets a certificate the checker accepts, before and after a JSON round trip; raising one claimed
+     * bound above what follows, dropping a split, or naming another model or property gets it rejected.
+     */
+    @Test
+    void acceptsEveryVerdictsCertificateAndRejectsTampering(@TempDir Path dir) {
+        SplittableRandom r = new SplittableRandom(17);
+        int verified = 0, trees = 0;
+        for (int t = 0; t < 60; t++) {
+            Network net = RandomLayers.mlp(r, new int[] {2, 8, 8, 3}, new Layer.Relu());
+            double[] c = {r.nextDouble(-1, 1), r.nextDouble(-1, 1)};
+            Box box = Box.around(c, r.nextDouble(0.1, 0.6));
+            double[] y = Forward.evaluate(net, new Tensor(box.center(), 2)).data();
+            // two disjuncts: y0 − y1 <= v1 or y0 − y2 <= v2, each a little below the centre's value
+            List<Disjunct> unsafe = List.of(
+                    new Disjunct(new LinearConstraint(new double[] {1, -1, 0}, -(y[0] - y[1] - r.nextDouble(0.1, 0.8)))),
+                    new Disjunct(new LinearConstraint(new double[] {1, 0, -1}, -(y[0] - y[2] - r.nextDouble(0.1, 0.8)))));
+            VnnlibProperty p = new VnnlibProperty(2, 3, List.of(new Case(box, unsafe)));
+            VerificationResult res = Verifier.verify(net, p, VerifyOptions.defaults(Duration.ofSeconds(20)));
+            if (res.verdict() != Verdict.VERIFIED) continue;
+            verified++;
+            Certificate cert = new CertificateWriter(net, BabOptions.defaults()).write(p, res, MODEL, PROPERTY, Duration.ofSeconds(20));
+            if (res.evidence().stream().anyMatch(e -> e.kind() == Evidence.Kind.SOLVER)) {
+                assertFalse(cert.missing().isEmpty(), "a MILP exclusion must be listed as missing");
+                assertFalse(CertificateChecker.check(net, p, MODEL, PROPERTY, cert).accepted());
+                continue;
+            }
+            assertTrue(cert.missing().isEmpty(), "net " + t + ": " + cert.missing());
+            CertificateChecker.Result ok = CertificateChecker.check(net, p, MODEL, PROPERTY, cert);
+            assertTrue(ok.accepted(), "net " + t + " (" + res.method() + "): " + ok.reason());
+            Path file = dir.resolve("c" + t + ".json");
+            CertificateJson.write(cert, file);
+            Certificate back = CertificateJson.read(file);
+            assertEquals(cert, back, "JSON round trip");
+            assertTrue(CertificateChecker.check(net, p, MODEL, PROPERTY, back).accepted());
+
+            assertFalse(CertificateChecker.check(net, p, PROPERTY, PROPERTY, cert).accepted(), "another model's hash");
+            assertFalse(CertificateChecker.check(net, p, MODEL, MODEL, cert).accepted(), "another property's hash");
+            Certificate raised = raiseFirstBound(cert);
+            CertificateChecker.Result no = CertificateChecker.check(net, p, MODEL, PROPERTY, raised);
+            assertFalse(no.accepted(), "net " + t + ": a raised bound was accepted");
+            assertTrue(no.reason().contains("claimed bound"), no.reason());
+            Certificate.Node root = cert.cases().getFirst().root();
+            if (root.split() != null) {
+                trees++;
+                Certificate cut = new Certificate(MODEL, PROPERTY,
+                        List.of(new Certificate.CaseProof(0, new Certificate.Node(root.excluded(), null))), List.of());
+                assertFalse(CertificateChecker.check(net, p, MODEL, PROPERTY, cut).accepted(), "a tree without its split");
+                Certificate outside = new Certificate(MODEL, PROPERTY, List.of(new Certificate.CaseProof(0, new Certificate.Node(root.excluded(),
+                        new Certificate.Split(root.split().dim(), box.upper(root.split().dim()) + 1, root.split().low(), root.split().high())))), List.of());
+                assertFalse(CertificateChecker.check(net, p, MODEL, PROPERTY, outside).accepted(), "a split outside the box");
+            }
+            // the same certificate offered for a property that does not hold (a disjunct above the centre's value)
+            List<Disjunct> false_ = List.of(unsafe.get(0), new Disjunct(new LinearConstraint(new double[] {1, 0, -1}, -(y[0] - y[2] + 0.01))));
+            assertFalse(CertificateChecker.check(net, new VnnlibProperty(2, 3, List.of(new Case(box, false_))), MODEL, PROPERTY, cert).accepted());
+        }
+        assertTrue(verified >= 12 && trees >= 3, "verified " + verified + ", by input splitting " + trees);
+    }
+
+    /** A certificate with the first claimed bound doubled plus one: no longer follows from the model. */
+    private static Certificate raiseFirstBound(Certificate cert) {
+        List<Certificate.CaseProof> cases = new ArrayList<>();
+        boolean[] done = {false};
+        for (Certificate.CaseProof p : cert.cases()) cases.add(new Certificate.CaseProof(p.caseIndex(), raise(p.root(), done)));
+        assertTrue(done[0], "the certificate has no exclusion to raise");
+        return new Certificate(cert.modelSha256(), cert.propertySha256(), cases, cert.missing());
+    }
+
+    private static Certificate.Node raise(Certificate.Node n, boolean[] done) {
+        List<Certificate.Exclusion> ex = new ArrayList<>();
+        for (Certificate.Exclusion e : n.excluded()) {
+            if (!done[0]) {
+                ex.add(new Certificate.Exclusion(e.disjunct(), e.row(), 2 * e.bound() + 1));
+                done[0] = true;
+            } else ex.add(e);
+        }
+        Certificate.Split s = n.split();
+        return new Certificate.Node(ex, s == null ? null : new Certificate.Split(s.dim(), s.at(), raise(s.low(), done), raise(s.high(), done)));
+    }
+}
