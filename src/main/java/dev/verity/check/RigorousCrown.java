@@ -120,23 +120,38 @@ final class RigorousCrown {
             }
         }
         RigorousSum acc = new RigorousSum().add(d);
+        Adjoint a = adjoint(sp, c, acc);
+        for (int i = 0; i < m; i++) {
+            acc.addProduct(a.g()[i], a.g()[i] >= 0 ? vLo[i] : vHi[i]);
+            acc.addError(Math.nextUp(a.eps()[i] * Math.max(Math.abs(vLo[i]), Math.abs(vHi[i]))));
+        }
+        return acc.lower();
+    }
+
+    /** {@code g = Wᵀλ} with a rigorous error bound per entry, {@code |fl(g_i) − g_i| ≤ eps_i}. */
+    private record Adjoint(double[] g, double[] eps) { }
+
+    /**
+     * Moves the coefficients λ on a linear step's output to its input: adds {@code λ·bias} to {@code acc} and returns
+     * {@code Wᵀλ}, each entry off by at most γ(n+1)·Σ|w·λ| (the products and the sum, Higham Thm 3.1) plus underflow.
+     */
+    private static Adjoint adjoint(ReluChain.Sparse sp, double[] lambda, RigorousSum acc) {
+        int n = sp.out(), m = sp.in();
         double[] g = new double[m], abs = new double[m];
-        for (int r = 0; r < sp.out(); r++) {
-            if (c[r] == 0) continue;
-            acc.addProduct(c[r], sp.bias()[r]);
+        for (int r = 0; r < n; r++) {
+            double lr = lambda[r];
+            if (lr == 0) continue;
+            acc.addProduct(lr, sp.bias()[r]);
             for (int e = sp.start()[r]; e < sp.start()[r + 1]; e++) {
-                double p = sp.val()[e] * c[r];
+                double p = sp.val()[e] * lr;
                 g[sp.col()[e]] += p;
                 abs[sp.col()[e]] += Math.abs(p);
             }
         }
-        double gam = RigorousSum.gamma(sp.out() + 1);
-        for (int i = 0; i < m; i++) {
-            double eps = Math.nextUp(Math.nextUp(gam * abs[i] * (1 + 4 * RigorousSum.U)) + sp.out() * RigorousSum.TINY);
-            acc.addProduct(g[i], g[i] >= 0 ? vLo[i] : vHi[i]);
-            acc.addError(Math.nextUp(eps * Math.max(Math.abs(vLo[i]), Math.abs(vHi[i]))));
-        }
-        return acc.lower();
+        double gam = RigorousSum.gamma(n + 1);
+        double[] eps = new double[m];
+        for (int i = 0; i < m; i++) eps[i] = Math.nextUp(Math.nextUp(gam * abs[i] * (1 + 4 * RigorousSum.U)) + n * RigorousSum.TINY);
+        return new Adjoint(g, eps);
     }
 
     /** Interval arithmetic through block k's steps from interval arithmetic's bounds of block k−1 (the box alone). */
@@ -195,24 +210,11 @@ final class RigorousCrown {
             List<ReluChain.Step> steps = net.blocks().get(j - 1);
             for (int s = steps.size() - 1; s >= 0; s--) {
                 if (!(steps.get(s) instanceof ReluChain.Sparse sp)) return Double.NEGATIVE_INFINITY;
-                int n = sp.out(), m = sp.in();
-                for (int r = 0; r < n; r++) if (lambda[r] != 0) acc.addProduct(lambda[r], sp.bias()[r]);
-                // g = Wᵀλ, each entry with a rigorous error bound: γ(n+1)·Σ|w·λ| (products and sums), plus underflow
-                double[] g = new double[m], abs = new double[m];
-                for (int r = 0; r < n; r++) {
-                    double lr = lambda[r];
-                    if (lr == 0) continue;
-                    for (int e = sp.start()[r]; e < sp.start()[r + 1]; e++) {
-                        double p = sp.val()[e] * lr;
-                        g[sp.col()[e]] += p;
-                        abs[sp.col()[e]] += Math.abs(p);
-                    }
-                }
-                double gam = RigorousSum.gamma(n + 1);
+                int m = sp.in();
+                Adjoint a = adjoint(sp, lambda, acc);
                 double[] next = new double[m];
                 for (int i = 0; i < m; i++) {
-                    double eps = Math.nextUp(Math.nextUp(gam * abs[i] * (1 + 4 * RigorousSum.U)) + n * RigorousSum.TINY);
-                    double gi = g[i];
+                    double eps = a.eps()[i], gi = a.g()[i];
                     if (s > 0) { // the input is the previous step's output v: t·v ≥ g·v − eps·max|v|
                         double vmax = Math.max(Math.abs(ibpLo[j][s - 1][i]), Math.abs(ibpHi[j][s - 1][i]));
                         if (eps > 0 && vmax > 0) acc.addError(Math.nextUp(eps * vmax));
