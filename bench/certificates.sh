@@ -12,6 +12,9 @@ echo "onnx,vnnlib,verified_by,certificate,boxes,write_ms,check,check_ms,reason" 
 tail -n +2 "$results" | while IFS=, read -r onnx vnnlib result time method; do
     [ "$result" = unsat ] || continue
     [ "$method" = milp ] && continue
+    # vnncomp finds X.onnx.gz when the csv names X.onnx (the 2022 benchmarks); verify needs the real name
+    [ -f "$onnx" ] || onnx=$onnx.gz
+    [ -f "$vnnlib" ] || vnnlib=$vnnlib.gz
     cert=$tmp/cert.json
     rm -f "$cert"
     v=$($verity verify "$onnx" "$vnnlib" --timeout "$timeout" --certificate "$cert" --json 2>/dev/null || true)
