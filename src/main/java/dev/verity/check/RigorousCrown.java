@@ -128,6 +128,16 @@ final class RigorousCrown {
         return acc.lower();
     }
 
+    /**
+     * CROWN's adaptive lower slope: 1 when u > −l, 0 otherwise. The prover breaks a tie (u = −l, common in networks with
+     * neuron pairs z, −z) towards 0; the checker's bounds are the prover's rounded outwards by a few ulps, which would
+     * turn such a tie either way and change the line, so |u + l| within 1e-12 of the bounds counts as a tie here. Any
+     * slope in [0, 1] is sound: this only keeps the checker on the prover's lines.
+     */
+    static boolean adaptiveSlopeIsOne(double l, double u) {
+        return u + l > 1e-12 * Math.max(u, -l);
+    }
+
     /** {@code g = Wᵀλ} with a rigorous error bound per entry, {@code |fl(g_i) − g_i| ≤ eps_i}. */
     private record Adjoint(double[] g, double[] eps) { }
 
@@ -231,7 +241,7 @@ final class RigorousCrown {
                     if (eps > 0 && u > 0) acc.addError(Math.nextUp(eps * u));
                     if (gi == 0 || u <= 0) continue;            // h = 0 (inactive) or no weight
                     if (l >= 0) { next[i] = gi; continue; }     // h = z
-                    if (gi > 0) { next[i] = u > -l ? gi : 0; continue; } // h ≥ z or h ≥ 0
+                    if (gi > 0) { next[i] = adaptiveSlopeIsOne(l, u) ? gi : 0; continue; } // h ≥ z or h ≥ 0
                     // gi < 0: h ≤ s·(z − l) with s ≥ u / (u − l), so g·h ≥ g·s·(z − l) ≥ p·(z − l) − δ·(u − l)
                     double slope = Math.nextUp(u / Math.nextDown(u - l));
                     double p = gi * slope, delta = 2 * RigorousSum.U * Math.abs(p) + RigorousSum.TINY;
