@@ -30,6 +30,12 @@ public final class CertificateJson {
     private CertificateJson() {}
 
     public static void write(Certificate cert, Path file) {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            if (dir != null) Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the folder of certificate " + file + ": " + e.getMessage(), e);
+        }
         try (OutputStream out = Files.newOutputStream(file); JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("format", Certificate.FORMAT);

@@ -37,7 +37,7 @@ class CheckCommandTest {
 
     @Test
     void aVerifiedVerdictsCertificateIsAcceptedAndATamperedOneRejected(@TempDir Path dir) throws Exception {
-        Path model = tilted(dir), spec = spec(dir, "p.vnnlib", -0.3), cert = dir.resolve("p.cert.json");
+        Path model = tilted(dir), spec = spec(dir, "p.vnnlib", -0.3), cert = dir.resolve("new-folder").resolve("p.cert.json");
         CliTest.Result v = cli("verify", model.toString(), spec.toString(), "--certificate", cert.toString(), "--timeout", "30");
         assertEquals(0, v.status(), v.out() + v.err());
         assertTrue(v.out().contains("certificate " + cert + ": complete"), v.out());
