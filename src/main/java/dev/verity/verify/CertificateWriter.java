@@ -23,8 +23,8 @@ import java.util.TreeMap;
 
 /**
  * Turns a VERIFIED result into a {@link Certificate}. A disjunct excluded by a bound stage gets a root exclusion with
- * the better of CROWN's and interval arithmetic's bound on its best row over the case's box — the bounds the checker
- * recomputes; one excluded by input-splitting branch and bound gets that run's proof tree (the run is repeated with a
+ * its best row's bound over the case's box by interval arithmetic, or by CROWN where interval arithmetic does not
+ * exclude it — bounds the checker recomputes; one excluded by input-splitting branch and bound gets that run's proof tree (the run is repeated with a
  * recorder: it is deterministic). What the format cannot carry yet — alpha-CROWN's optimised slopes, β-CROWN's
  * split multipliers, a MILP solver's word, an LP's or SDP's dual — is listed as missing, and the certificate is then
  * incomplete.
@@ -79,7 +79,7 @@ public final class CertificateWriter {
         return new Certificate(modelSha, propertySha, cases, missing);
     }
 
-    /** Adds the disjunct's best row over the case's box (CROWN or interval arithmetic) if its bound is positive. */
+    /** Adds the disjunct's best row over the case's box (interval arithmetic, else CROWN) if its bound is positive. */
     private boolean rootExclusion(Case c, int disjunct, ProofRecorder recorder) {
         List<LinearConstraint> rows = c.unsafe().get(disjunct).rows();
         if (rows.isEmpty()) return false;
