@@ -243,7 +243,9 @@ final class RigorousCrown {
                     if (l >= 0) { next[i] = gi; continue; }     // h = z
                     if (gi > 0) { next[i] = adaptiveSlopeIsOne(l, u) ? gi : 0; continue; } // h ≥ z or h ≥ 0
                     // gi < 0: h ≤ s·(z − l) with s ≥ u / (u − l), so g·h ≥ g·s·(z − l) ≥ p·(z − l) − δ·(u − l)
-                    double slope = Math.nextUp(u / Math.nextDown(u - l));
+                    double width = Math.nextDown(u - l);
+                    if (!(width > 0 && width < Double.POSITIVE_INFINITY)) throw new ArithmeticException("pre-activation interval [" + l + ", " + u + "]");
+                    double slope = Math.nextUp(u / width);
                     double p = gi * slope, delta = 2 * RigorousSum.U * Math.abs(p) + RigorousSum.TINY;
                     next[i] = p;
                     acc.addProduct(-p, l);
