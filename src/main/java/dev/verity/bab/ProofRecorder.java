@@ -51,23 +51,9 @@ public final class ProofRecorder {
             return new Box[] {low, high};
         }
 
-        /** Iterative post-order, so deep trees do not overflow the stack. */
+        /** Recursive: input splitting halves one of a few dimensions per level, so trees are at most a few hundred deep. */
         Certificate.Node toNode() {
-            java.util.IdentityHashMap<Box, Certificate.Node> done = new java.util.IdentityHashMap<>();
-            java.util.ArrayDeque<Box> stack = new java.util.ArrayDeque<>();
-            stack.push(this);
-            while (!stack.isEmpty()) {
-                Box b = stack.peek();
-                if (b.dim >= 0 && (!done.containsKey(b.low) || !done.containsKey(b.high))) {
-                    if (!done.containsKey(b.low)) stack.push(b.low);
-                    if (!done.containsKey(b.high)) stack.push(b.high);
-                    continue;
-                }
-                stack.pop();
-                Certificate.Split s = b.dim < 0 ? null : new Certificate.Split(b.dim, b.at, done.get(b.low), done.get(b.high));
-                done.put(b, new Certificate.Node(b.excluded, s));
-            }
-            return done.get(this);
+            return new Certificate.Node(excluded, dim < 0 ? null : new Certificate.Split(dim, at, low.toNode(), high.toNode()));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.verity.check;
 
 import dev.verity.model.Network;
+import dev.verity.spec.Box;
 import dev.verity.spec.Case;
 import dev.verity.spec.Disjunct;
 import dev.verity.spec.LinearConstraint;
@@ -99,8 +100,6 @@ public final class CertificateChecker {
     }
 
     private static String box(double[] lo, double[] hi) {
-        StringBuilder b = new StringBuilder("[");
-        for (int i = 0; i < Math.min(lo.length, 6); i++) b.append(i == 0 ? "" : ", ").append(lo[i]).append("..").append(hi[i]);
-        return b.append(lo.length > 6 ? ", ...]" : "]").toString();
+        return new Box(lo, hi).toString();
     }
 }

@@ -18,8 +18,8 @@ import java.util.List;
  * The certificate file: JSON, {@code {"format": "verity-certificate-1", "model_sha256": …, "property_sha256": …,
  * "missing": […], "cases": [{"case": k, "tree": NODE}]}} with {@code NODE = {"excluded": [{"disjunct": j, "row": r,
  * "bound": b}], "split": {"dim": i, "at": x, "low": NODE, "high": NODE}}} ({@code split} absent at a leaf). Numbers
- * are written in Jackson's shortest round-trip form, so the doubles read back are the ones written. Trees are
- * written with a streaming generator and read iteratively deep enough for input-splitting depths (hundreds).
+ * are written in Jackson's shortest round-trip form, so the doubles read back are the ones written. Trees are nested
+ * as deep as input splitting goes (a few hundred levels at most); the reader's nesting limit is raised above that.
  */
 public final class CertificateJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();

@@ -7,6 +7,7 @@ import dev.verity.tensor.ConvGeometry;
 import dev.verity.tensor.PoolGeometry;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -101,36 +102,28 @@ record ReluChain(List<List<Step>> blocks, int inputSize) {
         int C = inShape[0], H = inShape[1], W = inShape[2], O = outShape[0], oh = outShape[1], ow = outShape[2];
         int cg = c.weight().dim(1), kh = c.weight().dim(2), kw = c.weight().dim(3), perGroup = O / g.groups();
         double[] w = finite(c.weight().data()), b = finite(c.bias().data());
-        int out = O * oh * ow;
-        int[] start = new int[out + 1];
-        List<int[]> cols = new ArrayList<>();
-        List<double[]> vals = new ArrayList<>();
-        double[] bias = new double[out];
+        int out = O * oh * ow, perRow = cg * kh * kw;
+        int[] start = new int[out + 1], col = new int[out * perRow];
+        double[] val = new double[out * perRow], bias = new double[out];
         int nnz = 0;
         for (int o = 0; o < O; o++) {
             int firstChannel = (o / perGroup) * cg;
             for (int y = 0; y < oh; y++)
                 for (int x = 0; x < ow; x++) {
                     int r = (o * oh + y) * ow + x;
-                    int[] rc = new int[cg * kh * kw];
-                    double[] rv = new double[cg * kh * kw];
-                    int k = 0;
                     for (int ci = 0; ci < cg; ci++)
                         for (int ky = 0; ky < kh; ky++)
                             for (int kx = 0; kx < kw; kx++) {
                                 int iy = y * g.strideH() - g.padTop() + ky * g.dilationH(), ix = x * g.strideW() - g.padLeft() + kx * g.dilationW();
                                 if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue; // zero padding
-                                rc[k] = ((firstChannel + ci) * H + iy) * W + ix;
-                                rv[k++] = w[((o * cg + ci) * kh + ky) * kw + kx];
+                                col[nnz] = ((firstChannel + ci) * H + iy) * W + ix;
+                                val[nnz++] = w[((o * cg + ci) * kh + ky) * kw + kx];
                             }
-                    cols.add(java.util.Arrays.copyOf(rc, k));
-                    vals.add(java.util.Arrays.copyOf(rv, k));
                     bias[r] = b[o];
-                    nnz += k;
                     start[r + 1] = nnz;
                 }
         }
-        return new Sparse(C * H * W, out, start, concat(cols, nnz), concatDoubles(vals, nnz), bias, true);
+        return new Sparse(C * H * W, out, start, Arrays.copyOf(col, nnz), Arrays.copyOf(val, nnz), bias, true);
     }
 
     private static Sparse avgPool(PoolGeometry g, int[] inShape, int[] outShape, String name) {
@@ -166,23 +159,9 @@ record ReluChain(List<List<Step>> blocks, int inputSize) {
                             int iy = y * g.strideH() - g.padTop() + ky * g.dilationH(), ix = x * g.strideW() - g.padLeft() + kx * g.dilationW();
                             if (iy >= 0 && iy < H && ix >= 0 && ix < W) cells[k++] = (c * H + iy) * W + ix;
                         }
-                    out[(c * oh + y) * ow + x] = java.util.Arrays.copyOf(cells, k);
+                    out[(c * oh + y) * ow + x] = Arrays.copyOf(cells, k);
                 }
         return out;
-    }
-
-    private static int[] concat(List<int[]> parts, int n) {
-        int[] r = new int[n];
-        int at = 0;
-        for (int[] p : parts) { System.arraycopy(p, 0, r, at, p.length); at += p.length; }
-        return r;
-    }
-
-    private static double[] concatDoubles(List<double[]> parts, int n) {
-        double[] r = new double[n];
-        int at = 0;
-        for (double[] p : parts) { System.arraycopy(p, 0, r, at, p.length); at += p.length; }
-        return r;
     }
 
     private static double[] finite(double[] a) {

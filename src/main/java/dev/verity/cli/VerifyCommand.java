@@ -102,13 +102,14 @@ final class VerifyCommand implements Callable<Integer> {
         });
         if (counterexampleFile != null && r.counterexample() != null) BatchRunner.writeCounterexample(r.counterexample(), counterexampleFile);
         Certificate certificate = null;
-        long certificateNanos = 0;
+        long certificateNanos = 0, certificateBoxes = 0;
         if (certificateFile != null && r.verdict() == dev.verity.verify.Verdict.VERIFIED) {
             long t0 = System.nanoTime();
             certificate = new CertificateWriter(net, options.bab().orElse(dev.verity.bab.BabOptions.defaults()))
                     .write(p, r, modelSha, propertySha, Duration.ofSeconds(Math.max(60, (long) (4 * timeout))));
             CertificateJson.write(certificate, certificateFile);
             certificateNanos = System.nanoTime() - t0;
+            certificateBoxes = certificate.cases().stream().mapToLong(k -> k.root().size()).sum();
         }
         if (json) {
             ObjectNode o = toJson(r);
@@ -116,7 +117,7 @@ final class VerifyCommand implements Callable<Integer> {
                 ObjectNode c = o.putObject("certificate");
                 c.put("file", certificateFile.toString());
                 c.put("complete", certificate.missing().isEmpty());
-                c.put("boxes", certificate.cases().stream().mapToLong(k -> k.root().size()).sum());
+                c.put("boxes", certificateBoxes);
                 c.set("missing", Json.MAPPER.valueToTree(certificate.missing()));
                 c.put("time_ms", certificateNanos / 1_000_000);
             }
@@ -131,7 +132,7 @@ final class VerifyCommand implements Callable<Integer> {
                 out.printf("certificate %s: %s, %,d box(es), written in %d ms%n", certificateFile,
                         certificate.missing().isEmpty() ? "complete" : "incomplete (" + certificate.missing().size() + " disjunct(s) missing: "
                                 + certificate.missing().getFirst() + (certificate.missing().size() > 1 ? "; ..." : "") + ")",
-                        certificate.cases().stream().mapToLong(k -> k.root().size()).sum(), certificateNanos / 1_000_000);
+                        certificateBoxes, certificateNanos / 1_000_000);
             print(out, r);
         }
         out.flush();

@@ -16,7 +16,6 @@ import dev.verity.spec.VnnlibProperty;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -61,40 +60,52 @@ public final class CertificateWriter {
                     recorder = new ProofRecorder();
                 }
             }
+            Map<Integer, String> byBound = new TreeMap<>();
             for (Evidence e : ev) {
                 if (e.stage().equals(Verifier.INPUT_SPLIT)) continue;
                 switch (e.kind()) {
-                    case BOUND -> {
-                        if (!rootExclusion(c, e.disjunct(), recorder))
-                            missing.add("case " + k + " disjunct " + e.disjunct() + ": excluded by " + e.stage()
-                                    + ", whose bound the certificate cannot carry yet (CROWN and interval bounds do not exclude it)");
-                    }
+                    case BOUND -> byBound.put(e.disjunct(), e.stage());
                     case BRANCH_AND_BOUND -> missing.add("case " + k + " disjunct " + e.disjunct() + ": excluded by " + e.stage()
                             + " (β-CROWN split multipliers are not in the certificate format yet)");
                     case SOLVER -> missing.add("case " + k + " disjunct " + e.disjunct() + ": excluded on the word of the MILP solver");
                 }
             }
+            for (int j : rootExclusions(c, List.copyOf(byBound.keySet()), recorder))
+                missing.add("case " + k + " disjunct " + j + ": excluded by " + byBound.get(j)
+                        + ", whose bound the certificate cannot carry yet (CROWN and interval bounds do not exclude it)");
             cases.add(new Certificate.CaseProof(k, recorder.tree()));
         }
         return new Certificate(modelSha, propertySha, cases, missing);
     }
 
-    /** Adds the disjunct's best row over the case's box (interval arithmetic, else CROWN) if its bound is positive. */
-    private boolean rootExclusion(Case c, int disjunct, ProofRecorder recorder) {
-        List<LinearConstraint> rows = c.unsafe().get(disjunct).rows();
-        if (rows.isEmpty()) return false;
+    /**
+     * Adds, for each listed disjunct, its best row over the case's box if that row's bound is positive: interval
+     * arithmetic's first (cheap, and the checker reproduces it on any network it reads), CROWN's for the disjuncts
+     * interval arithmetic leaves. All the disjuncts' rows are bounded in one pass per method. Returns the disjuncts
+     * neither excludes.
+     */
+    private List<Integer> rootExclusions(Case c, List<Integer> disjuncts, ProofRecorder recorder) {
         Interval box = new Interval(c.input().lower(), c.input().upper());
-        Objective objective = Objective.of(rows, net.outputShape().numel());
-        // interval arithmetic first: when it excludes the disjunct, its bound is the claim (cheap, and the checker
-        // reproduces it on any network it reads); CROWN only otherwise
-        double[] ibp = engine.bound(Method.IBP, box, objective).lower();
-        double[] bound = ibp;
-        if (Arrays.stream(ibp).noneMatch(v -> v > 0)) bound = engine.bound(Method.CROWN, box, objective).lower();
-        int best = -1;
-        double claim = Double.NEGATIVE_INFINITY;
-        for (int r = 0; r < rows.size(); r++) if (bound[r] > claim) { claim = bound[r]; best = r; }
-        if (!(claim > 0)) return false;
-        recorder.excludedAtRoot(disjunct, best, claim);
-        return true;
+        List<Integer> left = disjuncts;
+        for (Method method : List.of(Method.IBP, Method.CROWN)) {
+            if (left.isEmpty()) break;
+            List<LinearConstraint> rows = new ArrayList<>();
+            int[] start = new int[left.size() + 1];
+            for (int i = 0; i < left.size(); i++) {
+                rows.addAll(c.unsafe().get(left.get(i)).rows());
+                start[i + 1] = rows.size();
+            }
+            if (rows.isEmpty()) break;
+            double[] bound = engine.bound(method, box, Objective.of(rows, net.outputShape().numel())).lower();
+            List<Integer> still = new ArrayList<>();
+            for (int i = 0; i < left.size(); i++) {
+                int best = -1;
+                for (int r = start[i]; r < start[i + 1]; r++) if (best < 0 || bound[r] > bound[best]) best = r;
+                if (best >= 0 && bound[best] > 0) recorder.excludedAtRoot(left.get(i), best - start[i], bound[best]);
+                else still.add(left.get(i));
+            }
+            left = still;
+        }
+        return left;
     }
 }
