@@ -170,7 +170,7 @@ public final class BetaCrown {
             }
         }
 
-        Tensor inLo = new Tensor(box.lower(), 1, inputs), inHi = new Tensor(box.upper(), 1, inputs);
+        RoundingErrors rounding = engine.roundingFor(box);
         Tensor cT = new Tensor(c, net.outputShape().withBatch(rows)), dT = new Tensor(d, rows, 1);
         Map<Integer, Tensor> observed = new HashMap<>();
         Tensor[] lastCoeff = new Tensor[1];
@@ -195,9 +195,9 @@ public final class BetaCrown {
             };
             var solver = new BackSubstitution<>(net, tape, engine.constants(), box, acts,
                     id -> { throw new IllegalStateException("no max-pool in a ReLU-split network"); },
-                    (id, coeff) -> observed.put(id, coeff.value()));
+                    (id, coeff) -> observed.put(id, coeff.value()), rounding);
             BackSubstitution.InputLinear<Var> lin = solver.linear(net.output().id(), tape.constant(cT), tape.constant(dT));
-            Var bound = lin.coeff() == null ? lin.bias() : tape.add(lin.bias(), tape.boxMin(lin.coeff(), inLo, inHi));
+            Var bound = solver.minimum(lin);
             lastCoeff[0] = lin.coeff() == null ? Tensor.zeros(rows, inputs) : lin.coeff().value().reshape(rows, inputs);
             if (gradient != null && parameters > 0) {
                 tape.backward(tape.sum(bound));

@@ -32,7 +32,11 @@ public final class BoundEngine {
     private final Network net;
     private final BoundOptions options;
     private final LayerConstants constants;
-    private final IntervalOps intervals = new IntervalOps();
+    private final IntervalOps intervals;
+    /** Sound mode: the rounding-error charges of the last box bounded (branch and bound asks for one box many times). */
+    private final java.util.concurrent.atomic.AtomicReference<BoxRounding> lastRounding = new java.util.concurrent.atomic.AtomicReference<>();
+
+    private record BoxRounding(Interval box, RoundingErrors rounding) {}
     /** Built on first use (the dual's layer structure is fixed per network). */
     private volatile LagrangianDual lagrangianDual;
     /** The SDP preset's multipliers between calls; null: none kept ({@link #withWarmStarts}). */
@@ -50,6 +54,7 @@ public final class BoundEngine {
         this.net = net;
         this.options = options;
         this.constants = constants;
+        this.intervals = new IntervalOps(options.sound());
         this.lagrangianDual = parent == null ? null : parent.lagrangianDual;
         this.sdpMemory = sdpMemory;
     }
@@ -209,6 +214,20 @@ public final class BoundEngine {
         return pre;
     }
 
+    /**
+     * Sound mode's rounding-error charges over {@code box} (magnitudes from outward interval bounds), null when sound mode
+     * is off. The last box's are kept: branch and bound bounds many domains of one box.
+     */
+    RoundingErrors roundingFor(Interval box) {
+        if (!options.sound()) return null;
+        BoxRounding last = lastRounding.get();
+        if (last != null && (last.box() == box || (Arrays.equals(last.box().lower(), box.lower()) && Arrays.equals(last.box().upper(), box.upper()))))
+            return last.rounding();
+        RoundingErrors r = new RoundingErrors(net, constants, intervalPass(box));
+        lastRounding.set(new BoxRounding(box, r));
+        return r;
+    }
+
     // ---- interval propagation ---------------------------------------------------------------------
 
     private List<IntervalTensor> intervalPass(Interval box) {
@@ -248,7 +267,32 @@ public final class BoundEngine {
             }
             lower[i] = s;
         }
+        if (options.sound()) lowerByRoundingError(lower, obj, out, h, cw, offset);
         return lower;
+    }
+
+    /**
+     * Sound mode: lowers {@link #intervalObjective}'s bounds by their rounding error (Higham's γ_n bounds, as in
+     * {@link RoundingErrors}): the folded {@code C·W} and {@code C·b} (dot products over the output layer's rows) and the
+     * final sum over h's interval.
+     */
+    private void lowerByRoundingError(double[] lower, Objective obj, Node out, Interval h, Tensor cw, double[] offset) {
+        int n = h.size(), m = obj.rows(), k = obj.outputs();
+        double[] mag = new double[n], c = obj.c().data(), w = cw.data();
+        for (int j = 0; j < n; j++) mag[j] = Math.max(Math.abs(h.lower(j)), Math.abs(h.upper(j)));
+        double[] folded = null; // |W|·|h| + |b| per output, when C was folded into a dense output layer
+        if (cw != obj.c() && out.layer() instanceof Layer.Dense dense) {
+            Tensor magT = new Tensor(mag, 1, n);
+            folded = magT.linear(constants.absolute(dense.weight()), constants.absolute(dense.bias())).data();
+        }
+        double g = RoundingErrors.gamma(Math.max(n, k) + 2);
+        for (int i = 0; i < m; i++) {
+            double e = Math.abs(offset[i]);
+            for (int j = 0; j < n; j++) e += Math.abs(w[i * n + j]) * mag[j];
+            if (folded != null) for (int o = 0; o < k; o++) e += Math.abs(c[i * k + o]) * folded[o];
+            e = (g * e + 4 * RoundingErrors.U * Math.abs(lower[i]) + Double.MIN_NORMAL) * (1 + 1e-6);
+            lower[i] = Math.nextDown(lower[i] - e);
+        }
     }
 
     // ---- intermediate bounds ----------------------------------------------------------------------
@@ -451,8 +495,9 @@ public final class BoundEngine {
     private ConstantSolvers constantSolvers(Interval box, Map<Integer, Interval> pre, ReluRelaxation relaxation) {
         Map<Integer, LinearRelaxation<Tensor>> cache = new HashMap<>();
         IntFunction<LinearRelaxation<Tensor>> acts = id -> cache.computeIfAbsent(id, k -> constantLines(lines(k, pre, relaxation), net.node(k)));
-        var dense = new BackSubstitution<>(net, TensorOps.INSTANCE, constants, box, acts, maxPools(pre));
-        return new ConstantSolvers(dense, new WindowedBackSubstitution(net, acts, box, dense));
+        RoundingErrors rounding = roundingFor(box);
+        var dense = new BackSubstitution<>(net, TensorOps.INSTANCE, constants, box, acts, maxPools(pre), rounding);
+        return new ConstantSolvers(dense, new WindowedBackSubstitution(net, acts, box, dense, rounding));
     }
 
     IntFunction<MaxPoolRelaxation> maxPools(Map<Integer, Interval> pre) {
@@ -516,12 +561,9 @@ public final class BoundEngine {
         BackSubstitution.InputLinear<Tensor> lin = solver.linear(net.output().id(), a, new Tensor(objective.d(), m, 1));
         Tensor coeff = lin.coeff() == null ? Tensor.zeros(m, n) : lin.coeff().reshape(m, n);
         double[] bias = lin.bias().data().clone();
-        double[] lower = bias.clone(), c = coeff.data();
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++) {
-                double w = c[i * n + j];
-                lower[i] += w >= 0 ? w * box.lower(j) : w * box.upper(j);
-            }
+        if (lin.error() != null) // sound mode: the bias that makes the linear bound hold in exact arithmetic
+            for (int i = 0; i < m; i++) bias[i] = Math.nextDown(bias[i] - (lin.error()[i] + 4 * RoundingErrors.U * Math.abs(bias[i])) * (1 + 1e-6));
+        double[] lower = solver.minimum(lin).data();
         return new InputLinearBound(coeff, bias, lower, pre);
     }
 

@@ -20,10 +20,15 @@ import dev.verity.lp.LpBackend;
  *                         bounds stay at CROWN's.
  * @param lpBackend        the LP solver of the LP presets (the bound is always the safe bound from its duals)
  * @param sdp              the SDP preset's solver budget per SDP (one SDP per objective row and direction)
+ * @param sound            outward rounding (issue 17's sound mode): interval bounds rounded outwards and every
+ *                         back-substitution bound (hBox, DeepZ, the CROWN family, alpha-CROWN, β-CROWN) lowered by a
+ *                         rigorous bound of its rounding error ({@link RoundingErrors}), so that they hold in exact
+ *                         arithmetic; the LP presets' bounds are safe dual bounds either way. The Lagrangian dual and
+ *                         the SDP are not covered ({@link Method#roundingSound()})
  */
 public record BoundOptions(Intermediate intermediate, int rowChunk, int alphaIterations, double alphaLearningRate,
                            double alphaDecay, int alphaPatience, boolean alphaIntermediate, LpBackend lpBackend,
-                           SdpOptions sdp) {
+                           SdpOptions sdp, boolean sound) {
 
     /**
      * {@code PURE}: textbook CROWN/DeepPoly — every intermediate neuron by back-substitution (the
@@ -41,26 +46,31 @@ public record BoundOptions(Intermediate intermediate, int rowChunk, int alphaIte
 
     /** Textbook defaults; alpha-CROWN as the oracle ran it: Adam, lr 0.1, ×0.98 per step, 100 steps, patience 10. */
     public static BoundOptions defaults() {
-        return new BoundOptions(Intermediate.PURE, 512, 100, 0.1, 0.98, 10, true, LpBackend.GLOP, SdpOptions.defaults());
+        return new BoundOptions(Intermediate.PURE, 512, 100, 0.1, 0.98, 10, true, LpBackend.GLOP, SdpOptions.defaults(), false);
     }
 
     public BoundOptions withIntermediate(Intermediate mode) {
-        return new BoundOptions(mode, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, sdp);
+        return new BoundOptions(mode, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, sdp, sound);
     }
 
     public BoundOptions withAlphaIterations(int iterations) {
-        return new BoundOptions(intermediate, rowChunk, iterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, sdp);
+        return new BoundOptions(intermediate, rowChunk, iterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, sdp, sound);
     }
 
     public BoundOptions withAlphaIntermediate(boolean optimise) {
-        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, optimise, lpBackend, sdp);
+        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, optimise, lpBackend, sdp, sound);
     }
 
     public BoundOptions withLpBackend(LpBackend backend) {
-        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, backend, sdp);
+        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, backend, sdp, sound);
     }
 
     public BoundOptions withSdp(SdpOptions options) {
-        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, options);
+        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, options, sound);
+    }
+
+    /** With outward rounding on or off ({@link #sound()}). */
+    public BoundOptions withSound(boolean on) {
+        return new BoundOptions(intermediate, rowChunk, alphaIterations, alphaLearningRate, alphaDecay, alphaPatience, alphaIntermediate, lpBackend, sdp, on);
     }
 }

@@ -90,6 +90,19 @@ public enum Method {
     /** Whether intermediate bounds come from interval propagation rather than back-substitution. */
     public boolean intervalIntermediate() { return intervalIntermediate; }
 
+    /**
+     * Whether sound mode ({@link BoundOptions#sound()}) makes this preset's bounds hold in exact arithmetic: interval
+     * propagation rounded outwards, back-substitution with its rounding error subtracted, LPs by safe dual bounds over
+     * such intermediate bounds. The Lagrangian dual's and the SDP's own arithmetic is not (yet) rounded outwards: their
+     * bounds are as good as round-to-nearest double, and a verdict that rests on them says so.
+     */
+    public boolean roundingSound() {
+        return switch (this) {
+            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> true;
+            case LAGRANGIAN, SDP -> false;
+        };
+    }
+
     public static Method parse(String name) {
         if (name.equalsIgnoreCase("lp-greedy")) return DEEPZ; // paper 000's name for Wong & Kolter's dual = DeepZ's bounds
         for (Method m : values()) if (m.cliName.equalsIgnoreCase(name)) return m;

@@ -156,7 +156,7 @@ final class SlopeOptimizer {
             return new LinearRelaxation<>(tape.constant(c.lowerSlope()), c.lowerIntercept() == null ? null : tape.constant(c.lowerIntercept()),
                     tape.constant(c.upperSlope()), c.upperIntercept() == null ? null : tape.constant(c.upperIntercept()));
         };
-        var solver = new BackSubstitution<>(net, tape, engine.constants(), box, acts, pools);
+        var solver = new BackSubstitution<>(net, tape, engine.constants(), box, acts, pools, engine.roundingFor(box));
         Tensor a0 = obj.c().reshape(net.node(target).shape().withBatch(m));
         Var bound = solver.lower(target, tape.constant(a0), tape.constant(new Tensor(obj.d(), m, 1)));
         double[] value = bound.value().data().clone();

@@ -23,19 +23,25 @@ import java.util.function.IntFunction;
  * <p>It walks back through convolutions, element-wise affine layers and element-wise activations (by their
  * relaxation lines, as {@link BackSubstitution}); at any other layer, or when the window has grown to the whole map,
  * it hands the rows over, as dense coefficients, to the {@link BackSubstitution} it was given. The results equal the
- * dense back-substitution's up to rounding (a test checks it on random networks).
+ * dense back-substitution's up to rounding (a test checks it on random networks). In sound mode every step charges its
+ * rounding error to the row, as {@link BackSubstitution} does ({@link RoundingErrors}).
  */
 final class WindowedBackSubstitution {
     private final Network net;
     private final IntFunction<LinearRelaxation<Tensor>> activations;
     private final Interval inputBox;
     private final BackSubstitution<Tensor> dense;
+    /** Sound mode's charges; null in round-to-nearest. */
+    private final RoundingErrors rounding;
+    private final int inputId;
     /** Rows that reached the input in windows, and rows handed over to the dense back-substitution (for tests and profiling). */
     private long windowedRows, handedOverRows;
 
     WindowedBackSubstitution(Network net, IntFunction<LinearRelaxation<Tensor>> activations, Interval inputBox,
-                             BackSubstitution<Tensor> dense) {
+                             BackSubstitution<Tensor> dense, RoundingErrors rounding) {
         this.net = net;
+        this.rounding = rounding;
+        this.inputId = net.nodes().stream().filter(nd -> nd.layer() instanceof Layer.Input).findFirst().orElseThrow().id();
         this.activations = activations;
         this.inputBox = inputBox;
         this.dense = dense;
@@ -58,8 +64,11 @@ final class WindowedBackSubstitution {
 
     long handedOverRows() { return handedOverRows; }
 
-    /** Rows of one window size: coefficients {@code [m, C, hh, ww]} of a node's output, row r's window at (oy[r], ox[r]). */
-    private record Rows(Tensor coeff, int[] oy, int[] ox, double[] bias) {
+    /**
+     * Rows of one window size: coefficients {@code [m, C, hh, ww]} of a node's output, row r's window at (oy[r], ox[r]);
+     * {@code err}: the rounding error charged per row so far (sound mode), else null.
+     */
+    private record Rows(Tensor coeff, int[] oy, int[] ox, double[] bias, double[] err) {
         int m() { return coeff.dim(0); }
         int channels() { return coeff.dim(1); }
         int hh() { return coeff.dim(2); }
@@ -82,12 +91,13 @@ final class WindowedBackSubstitution {
             oy[j] = oy[k + j] = y;
             ox[j] = ox[k + j] = x;
         }
-        Rows rows = new Rows(new Tensor(a, m, c, 1, 1), oy, ox, new double[m]);
+        Rows rows = new Rows(new Tensor(a, m, c, 1, 1), oy, ox, new double[m], rounding == null ? null : new double[m]);
         while (true) {
             Node node = net.node(id);
             Shape s = node.shape();
             if (rows.hh() * rows.ww() >= s.dim(1) * s.dim(2)) return handOver(id, rows);
             Rows next;
+            if (rounding != null) charge(id, rows);
             switch (node.layer()) {
                 case Layer.Input in -> {
                     windowedRows += m;
@@ -115,14 +125,73 @@ final class WindowedBackSubstitution {
         int m = rows.m(), h = s.dim(1), w = s.dim(2), size = s.numel();
         double[] full = new double[m * size];
         forEachCell(rows, h, w, (r, cell, flat) -> full[r * size + flat] = rows.coeff().data()[cell]);
-        return dense.lower(id, new Tensor(full, s.withBatch(m)), new Tensor(rows.bias().clone(), m, 1)).data();
+        double[] lower = dense.lower(id, new Tensor(full, s.withBatch(m)), new Tensor(rows.bias().clone(), m, 1)).data();
+        return rounding == null ? lower : lowered(lower, rows.err());
     }
 
-    /** Σ coeff⁺·lower + coeff⁻·upper over the input box, plus the bias. */
+    /** Σ coeff⁺·lower + coeff⁻·upper over the input box, plus the bias (less the rows' rounding error in sound mode). */
     private double[] boxMin(Shape s, Rows rows) {
         double[] lo = inputBox.lower(), up = inputBox.upper(), out = rows.bias().clone(), cd = rows.coeff().data();
         forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> out[r] += cd[cell] * (cd[cell] > 0 ? lo[flat] : up[flat]));
+        if (rounding == null) return out;
+        double[] err = rows.err().clone();
+        // the sum starts from the bias: γ over the cells and the bias, then the subtraction of the error itself
+        double g = RoundingErrors.gamma(cellsPerRow(rows) + 2);
+        chargeCells(rows, s, rounding.magnitudeOf(inputId), g * RoundingErrors.SAFETY, err);
+        for (int r = 0; r < out.length; r++) err[r] += g * Math.abs(rows.bias()[r]) + 2 * RoundingErrors.U * Math.abs(out[r]);
+        return lowered(out, err);
+    }
+
+    private static int cellsPerRow(Rows rows) { return rows.channels() * rows.hh() * rows.ww(); }
+
+    /** {@code value − err} rounded down, the error inflated for its own rounding. */
+    private static double[] lowered(double[] value, double[] err) {
+        double[] out = new double[value.length];
+        for (int r = 0; r < out.length; r++) out[r] = Math.nextDown(value[r] - (err[r] * RoundingErrors.SAFETY + Double.MIN_NORMAL));
         return out;
+    }
+
+    /**
+     * Sound mode: charges the step out of node {@code id} to {@code rows.err()}, as {@link BackSubstitution} does for a whole
+     * map: a convolution or affine layer its charge vector (doubled: here the bias terms are summed per channel, then over
+     * channels, into the old bias — a sum at most twice as long as the charge's γ assumes), an activation the rounding of
+     * each product (2u per cell, times the input's magnitude) and of its intercept sum (γ over the window); every step
+     * adds its terms to the old bias, one running sum: γ over the window times |old bias|.
+     */
+    private void charge(int id, Rows rows) {
+        Node node = net.node(id);
+        Shape s = node.shape();
+        double gBias = RoundingErrors.gamma(cellsPerRow(rows) + 2);
+        for (int r = 0; r < rows.m(); r++) rows.err()[r] += gBias * Math.abs(rows.bias()[r]) + Double.MIN_NORMAL;
+        switch (node.layer()) {
+            case Layer.Conv2d _, Layer.Affine _ -> chargeCells(rows, s, rounding.linearChargeOf(id), 2 * RoundingErrors.SAFETY, rows.err());
+            case Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _ -> {
+                LinearRelaxation<Tensor> rel = activations.apply(id);
+                double[] mag = rounding.magnitudeOf(node.inputs().getFirst());
+                double[] ls = rel.lowerSlope().data(), us = rel.upperSlope().data();
+                double[] li = rel.lowerIntercept() == null ? null : rel.lowerIntercept().data();
+                double[] ui = rel.upperIntercept() == null ? null : rel.upperIntercept().data();
+                if (ls.length != s.numel() || us.length != s.numel()) return; // handed over: the dense pass charges it
+                double[] cd = rows.coeff().data(), err = rows.err();
+                double g = RoundingErrors.gamma(Math.max(2, cellsPerRow(rows)));
+                forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> {
+                    double v = cd[cell];
+                    double slope = v > 0 ? ls[flat] : us[flat];
+                    double[] icpt = v > 0 ? li : ui;
+                    err[r] += 2 * RoundingErrors.U * Math.abs(v * slope) * mag[flat] * RoundingErrors.SAFETY
+                            + (icpt == null ? 0 : g * Math.abs(v * icpt[flat]) * RoundingErrors.SAFETY);
+                });
+            }
+            case Layer.Input _, Layer.Dense _, Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Flatten _, Layer.Reshape _,
+                    Layer.Transpose _, Layer.Pad _, Layer.Add _ -> { } // the input's is charged in boxMin; the others are handed over
+        }
+    }
+
+    /** {@code err_r += factor·Σ_cells |coeff|·w[flat]} over row r's window cells inside the map. */
+    private static void chargeCells(Rows rows, Shape s, double[] w, double factor, double[] err) {
+        double[] cd = rows.coeff().data();
+        forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> err[r] += factor * Math.abs(cd[cell]) * w[flat]);
+        for (int r = 0; r < err.length; r++) err[r] += Double.MIN_NORMAL;
     }
 
     /**
@@ -150,7 +219,7 @@ final class WindowedBackSubstitution {
             oy[r] = rows.oy()[r] * g.strideH() - g.padTop();
             ox[r] = rows.ox()[r] * g.strideW() - g.padLeft();
         }
-        Rows next = new Rows(back, oy, ox, bias);
+        Rows next = new Rows(back, oy, ox, bias, rows.err());
         Shape in = net.node(node.inputs().getFirst()).shape();
         zeroOutside(next, in.dim(1), in.dim(2));
         return next;
@@ -165,7 +234,7 @@ final class WindowedBackSubstitution {
             bias[r] += cd[cell] * shift[flat];
             out[cell] = cd[cell] * scale[flat];
         });
-        return new Rows(new Tensor(out, rows.coeff().shape()), rows.oy(), rows.ox(), bias);
+        return new Rows(new Tensor(out, rows.coeff().shape()), rows.oy(), rows.ox(), bias, rows.err());
     }
 
     /** The activation's lines: coeff⁺·lowerSlope + coeff⁻·upperSlope, the bias adds the matching intercepts. */
@@ -188,7 +257,7 @@ final class WindowedBackSubstitution {
                 if (ui != null) bias[r] += v * ui[flat];
             }
         });
-        return new Rows(new Tensor(out, rows.coeff().shape()), rows.oy(), rows.ox(), bias);
+        return new Rows(new Tensor(out, rows.coeff().shape()), rows.oy(), rows.ox(), bias, rows.err());
     }
 
     private static void zeroOutside(Rows rows, int h, int w) {

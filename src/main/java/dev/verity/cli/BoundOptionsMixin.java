@@ -38,7 +38,19 @@ final class BoundOptionsMixin {
             description = "sdp: stop an SDP once its certified bound is within G of the best network point's value (default ${DEFAULT-VALUE}).")
     double sdpTolerance;
 
+    @Option(names = "--sound", negatable = true, paramLabel = "",
+            description = {"Outward rounding: every bound holds in exact arithmetic, not only up to double rounding (interval bounds rounded",
+                    "outwards, back-substitution bounds lowered by a rigorous bound of their rounding error). Default: on for verify,",
+                    "vnncomp and eval, off for bounds, bench and distortion; --no-sound turns it off. lagrangian and sdp are not covered."})
+    Boolean sound;
+
+    /** The options, with sound mode off unless {@code --sound} was given. */
     BoundOptions toOptions() {
+        return toOptions(false);
+    }
+
+    /** The options, with sound mode {@code soundByDefault} unless {@code --sound}/{@code --no-sound} was given. */
+    BoundOptions toOptions(boolean soundByDefault) {
         BoundOptions.Intermediate mode = switch (intermediate) {
             case "pure" -> BoundOptions.Intermediate.PURE;
             case "intersect-ibp" -> BoundOptions.Intermediate.INTERSECT_IBP;
@@ -51,6 +63,6 @@ final class BoundOptionsMixin {
         SdpOptions sdp = SdpOptions.defaults().withTimeLimit(Duration.ofNanos((long) (sdpTime * 1e9))).withTolerance(sdpTolerance)
                 .withMaxIterations(Integer.MAX_VALUE);
         return BoundOptions.defaults().withSdp(sdp).withIntermediate(mode).withAlphaIterations(alphaIterations).withAlphaIntermediate(alphaIntermediate)
-                .withLpBackend(dev.verity.lp.LpBackend.parse(lpSolver));
+                .withLpBackend(dev.verity.lp.LpBackend.parse(lpSolver)).withSound(sound == null ? soundByDefault : sound);
     }
 }

@@ -156,7 +156,7 @@ final class EvalCommand implements Callable<Integer> {
         PgdOptions pgd = PgdOptions.defaults().withRestarts(pgdRestarts).withSteps(pgdSteps).withBatchSize(Math.min(pgdRestarts, 100));
         List<EvalMethod> parsedMethods = EvalMethod.parseAll(methods);
         Duration budget = Duration.ofNanos((long) Math.min(timeoutPerImage * 1e9, (double) Long.MAX_VALUE));
-        BoundOptions bounds = engineOptions.toOptions();
+        BoundOptions bounds = engineOptions.toOptions(true);
         EvalSettings settings = eps == null ? null : new EvalSettings(EvalSettings.parseEps(eps), parsedMethods, budget, pgd, bounds, skipRefuted, workers);
         RadiusSettings radiusSettings = radius ? new RadiusSettings(parsedMethods, epsMax, radiusTolerance, budget, pgd, bounds, workers) : null;
         if (radiusSettings != null && radiusSettings.searched().isEmpty())

@@ -91,7 +91,7 @@ final class VerifyCommand implements Callable<Integer> {
             out.flush();
         }
         Duration budget = Duration.ofNanos(Math.max(0, (long) Math.min(timeout * 1e9, (double) Long.MAX_VALUE) - (System.nanoTime() - entered)));
-        VerifyOptions options = VerifyOptions.defaults(budget).withBoundOptions(engineOptions.toOptions()).withMilp(milpOptions.toOptions());
+        VerifyOptions options = VerifyOptions.defaults(budget).withBoundOptions(engineOptions.toOptions(true)).withMilp(milpOptions.toOptions());
         if (methods != null) options = options.withExplicitMethods(stages(net, methods));
         Verifier verifier = new Verifier(net, options);
         VerificationResult r = verifier.verify(p, s -> {
@@ -177,7 +177,10 @@ final class VerifyCommand implements Callable<Integer> {
         java.util.List<String> parts = new java.util.ArrayList<>();
         counts.forEach((kind, n) -> parts.add(n + (n == 1 ? " disjunct " : " disjuncts ") + (kind == dev.verity.verify.Evidence.Kind.SOLVER ? "" : "by ")
                 + kind.word() + " (" + String.join(", ", stages.get(kind)) + ")"));
-        return String.join(", ", parts);
+        boolean allOutward = r.evidence().stream().allMatch(dev.verity.verify.Evidence::outward);
+        boolean anyOutward = r.evidence().stream().anyMatch(dev.verity.verify.Evidence::outward);
+        return String.join(", ", parts) + (allOutward ? "; rounding: outward (holds in exact arithmetic)"
+                : anyOutward ? "; rounding: mixed (see --json)" : "; rounding: nearest (valid up to double rounding)");
     }
 
     static ObjectNode toJson(VerificationResult r) {
@@ -197,6 +200,7 @@ final class VerifyCommand implements Callable<Integer> {
             c.put("disjunct", ce.disjunctIndex());
         }
         o.put("solver_trusted", r.solverTrusted());
+        o.put("rounding_sound", r.roundingSound());
         ArrayNode evidence = o.putArray("evidence");
         for (var e : r.evidence()) {
             ObjectNode n = evidence.addObject();
@@ -204,6 +208,7 @@ final class VerifyCommand implements Callable<Integer> {
             n.put("disjunct", e.disjunct());
             n.put("stage", e.stage());
             n.put("kind", e.kind().word());
+            n.put("rounding", e.rounding());
             Json.putFiniteOrNull(n, "margin", e.margin());
         }
         ArrayNode stages = o.putArray("stages");

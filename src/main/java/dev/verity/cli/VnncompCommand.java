@@ -83,7 +83,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
         if (!kept.isEmpty()) checkSettings(settings, stderr);
         java.util.Set<Instance> keptInstances = kept.stream().map(Outcome::instance).collect(java.util.stream.Collectors.toSet());
         List<Instance> todo = rows.stream().filter(in -> !keptInstances.contains(in)).toList();
-        BatchRunner runner = new BatchRunner(VerifyOptions.defaults(Duration.ZERO).withBoundOptions(engineOptions.toOptions()).withMilp(milpOptions.toOptions()), timeoutScale, jobs,
+        BatchRunner runner = new BatchRunner(VerifyOptions.defaults(Duration.ZERO).withBoundOptions(engineOptions.toOptions(true)).withMilp(milpOptions.toOptions()), timeoutScale, jobs,
                 Models::load, Properties::load);
         Path outDir = out.toAbsolutePath().getParent();
         Path ceDir = outDir.resolve("counterexamples");
@@ -132,7 +132,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
     private java.util.Map<String, String> settings() {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
         m.put("timeout_scale", Double.toString(timeoutScale));
-        m.put("bound_options", String.valueOf(engineOptions.toOptions()));
+        m.put("bound_options", String.valueOf(engineOptions.toOptions(true)));
         m.put("milp_options", String.valueOf(milpOptions.toOptions()));
         return m;
     }

@@ -38,9 +38,9 @@ public final class Relaxations {
                 // Both written without subtracting nearly equal numbers (a·l − s·l lost up to 1% of u), and
                 // the intercept factored so that neither product overflows nor underflows for huge l.
                 double s = a + (1 - a) * ReluRelaxation.chordSlope(l, u);
-                double ui = Math.min(-l, u) * (Math.max(-l, u) / (u - l)) * (1 - a);
+                double ui = chordIntercept(l, u, a, s, Math.min(-l, u) * (Math.max(-l, u) / (u - l)) * (1 - a));
                 switch (kind) {
-                    case BOX -> lines.set(i, 0, a * l, 0, u);
+                    case BOX -> lines.set(i, 0, a == 0 ? 0 : Math.nextDown(a * l), 0, u);
                     case PARALLEL -> lines.set(i, s, 0, s, ui);
                     case ADAPTIVE, OPTIMIZED -> lines.set(i, u > -l ? 1 : a, 0, s, ui);
                     case ZERO -> lines.set(i, a, 0, s, ui);
@@ -48,6 +48,19 @@ public final class Relaxations {
             }
         }
         return lines;
+    }
+
+    /**
+     * The computed chord intercept {@code ui}, raised where rounding left the line {@code s·z + ui} below the leaky ReLU
+     * at an end of [l, u] (l < 0 < u): the line is above on [l, u] exactly when it is at both ends, i.e. when
+     * {@code ui >= l·(a − s)} and {@code ui >= u·(1 − s)}, evaluated here rounded upwards (each correctly rounded
+     * operation is within half an ulp, so one {@link Math#nextUp} per operation makes it an upper bound). This is what
+     * keeps sound mode's bounds sound for any computed slope; it changes the intercept by an ulp at most.
+     */
+    static double chordIntercept(double l, double u, double a, double s, double ui) {
+        double atL = Math.nextUp(-l * Math.nextUp(s - a));
+        double atU = Math.nextUp(u * Math.nextUp(1 - s));
+        return Math.max(ui, Math.max(atL, atU));
     }
 
     /** Sigmoid lines: see {@link #sShaped}. {@link ReluRelaxation#BOX} gives constant bounds σ(l), σ(u). */

@@ -9,8 +9,14 @@ package dev.verity.verify;
  * @param kind      how
  * @param margin    the certified lower bound of the disjunct's margin where one number says it (a bound stage); NaN
  *                  otherwise (branch and bound: each leaf has its own; the MILP: the solver's word)
+ * @param outward   whether the proof holds in exact arithmetic: a bound computed in sound mode by a method it covers
+ *                  ({@link dev.verity.bounds.Method#roundingSound()}), every leaf of a branch-and-bound tree likewise;
+ *                  false for round-to-nearest bounds (then valid up to double rounding) and for the MILP's word
  */
-public record Evidence(int caseIndex, int disjunct, String stage, Kind kind, double margin) {
+public record Evidence(int caseIndex, int disjunct, String stage, Kind kind, double margin, boolean outward) {
+
+    /** The word for {@link #outward} in {@code --json} ({@code rounding}) and the text output. */
+    public String rounding() { return outward ? "outward" : kind == Kind.SOLVER ? "solver" : "nearest"; }
 
     /** The kinds of proof, from the one Verity checks itself to the one it takes from a solver. */
     public enum Kind {

@@ -29,5 +29,13 @@ public record VerificationResult(Verdict verdict, String method, long nanos, Cou
         return verdict == Verdict.VERIFIED && evidence.stream().anyMatch(e -> e.kind() == Evidence.Kind.SOLVER);
     }
 
+    /**
+     * Whether a VERIFIED holds in exact arithmetic, not only up to double rounding: every disjunct closed by an
+     * outward-rounded proof ({@link Evidence#outward()}; sound mode). False for any other verdict.
+     */
+    public boolean roundingSound() {
+        return verdict == Verdict.VERIFIED && evidence.stream().allMatch(Evidence::outward);
+    }
+
     public long millis() { return nanos / 1_000_000; }
 }

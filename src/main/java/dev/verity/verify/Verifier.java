@@ -154,7 +154,9 @@ public final class Verifier {
                     Optional<VerificationResult> r = branchAndBound(milpWillRun);
                     if (r.isPresent()) return r.get();
                 }
-                Optional<String> unsuited = options.explicitMethods() ? Optional.empty() : unsuited(net, method);
+                Optional<String> unsuited = options.explicitMethods() ? Optional.empty()
+                        : options.boundOptions().sound() && !method.roundingSound() ? Optional.of("not covered by sound mode (--no-sound runs it)")
+                        : unsuited(net, method);
                 if (unsuited.isPresent()) {
                     log(new StageLog(method.cliName(), "skipped: " + unsuited.get(), openCount, openCount, Double.NaN, 0));
                     continue;
@@ -299,7 +301,7 @@ public final class Verifier {
                 }
                 switch (outcome) {
                     case Outcome.Proven p -> {
-                        for (int j : idx) exclude(k, j, stage, Evidence.Kind.BRANCH_AND_BOUND, Double.NaN);
+                        for (int j : idx) exclude(k, j, stage, Evidence.Kind.BRANCH_AND_BOUND, Double.NaN, options.boundOptions().sound());
                         log(new StageLog(stage, "proved case " + k + ": " + p.domains() + " domains, depth " + p.maxDepth(), before, openCount,
                                 Double.NaN, System.nanoTime() - t0, p.domains()));
                     }
@@ -309,7 +311,7 @@ public final class Verifier {
                         return Optional.of(result(Verdict.FALSIFIED, stage, r.counterexample()));
                     }
                     case Outcome.Undecided u -> {
-                        for (int j : u.excluded()) if (open[k][j]) exclude(k, j, stage, Evidence.Kind.BRANCH_AND_BOUND, Double.NaN);
+                        for (int j : u.excluded()) if (open[k][j]) exclude(k, j, stage, Evidence.Kind.BRANCH_AND_BOUND, Double.NaN, options.boundOptions().sound());
                         log(new StageLog(stage, "stopped at " + u.why() + " (case " + k + "): " + u.domains() + " domains, "
                                 + u.openDomains() + " open" + (u.excluded().isEmpty() ? "" : ", excluded " + u.excluded().size() + " of " + idx.size()),
                                 before, openCount, u.worstMargin(), System.nanoTime() - t0, u.domains()));
@@ -337,7 +339,7 @@ public final class Verifier {
                 if (d == null) continue;
                 nodes += d.nodes();
                 switch (d.outcome()) {
-                    case EXCLUDED -> exclude(k, idx.get(i), "milp", Evidence.Kind.SOLVER, Double.NaN);
+                    case EXCLUDED -> exclude(k, idx.get(i), "milp", Evidence.Kind.SOLVER, Double.NaN, false);
                     case COUNTEREXAMPLE -> {
                         log(new StageLog("milp", "counterexample (case " + k + ", disjunct " + idx.get(i) + "), " + nodes + " nodes", before, 0,
                                 Double.NaN, System.nanoTime() - t1));
@@ -411,7 +413,8 @@ public final class Verifier {
                 if (method.lp().allLayers()) lpBoundsDone[k] = true;
                 for (int i = 0; i < idx.size(); i++) {
                     double m = b.get().margins()[i];
-                    if (b.get().excluded()[i]) exclude(k, idx.get(i), method.cliName(), Evidence.Kind.BOUND, m);
+                    if (b.get().excluded()[i])
+                        exclude(k, idx.get(i), method.cliName(), Evidence.Kind.BOUND, m, options.boundOptions().sound() && method.roundingSound());
                     if (Double.isNaN(minMargin) || m < minMargin) minMargin = m;
                 }
             }
@@ -438,11 +441,11 @@ public final class Verifier {
         }
 
         /** Closes disjunct j of case k and records what closed it. */
-        void exclude(int k, int j, String stage, Evidence.Kind kind, double margin) {
+        void exclude(int k, int j, String stage, Evidence.Kind kind, double margin, boolean outward) {
             if (!open[k][j]) throw new IllegalStateException("disjunct " + j + " of case " + k + " excluded twice");
             open[k][j] = false;
             openCount--;
-            evidence.add(new Evidence(k, j, stage, kind, margin));
+            evidence.add(new Evidence(k, j, stage, kind, margin, outward));
         }
 
         VerificationResult result(Verdict v, String method, Counterexample ce) {

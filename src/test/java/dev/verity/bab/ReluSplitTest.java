@@ -86,7 +86,7 @@ class ReluSplitTest {
         assertEquals(dev.verity.verify.Verdict.VERIFIED, res.verdict());
         assertEquals(dev.verity.verify.Verifier.RELU_SPLIT, res.method());
         assertTrue(stages.stream().anyMatch(s -> s.stage().equals("alpha-crown")), "alpha-CROWN runs first: " + stages);
-        assertEquals(List.of(new dev.verity.verify.Evidence(0, 0, "bab-relu", dev.verity.verify.Evidence.Kind.BRANCH_AND_BOUND, Double.NaN)),
+        assertEquals(List.of(new dev.verity.verify.Evidence(0, 0, "bab-relu", dev.verity.verify.Evidence.Kind.BRANCH_AND_BOUND, Double.NaN, false)),
                 res.evidence());
         assertFalse(res.solverTrusted());
     }

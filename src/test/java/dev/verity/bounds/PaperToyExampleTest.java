@@ -163,7 +163,7 @@ class PaperToyExampleTest {
             Interval point = new Interval(points[k].clone(), points[k].clone());
             var solver = new BackSubstitution<>(net, TensorOps.INSTANCE, engine.constants(), point,
                     id -> BoundEngine.constantLines(engine.lines(id, r.intermediate(), method.relaxation()), net.node(id)),
-                    engine.maxPools(r.intermediate()));
+                    engine.maxPools(r.intermediate()), null);
             Tensor a = new Tensor(new double[]{sign * row[0], sign * row[1]}, 1, 2);
             at[k] = sign * solver.lower(net.output().id(), a, Tensor.zeros(1, 1)).data()[0];
         }

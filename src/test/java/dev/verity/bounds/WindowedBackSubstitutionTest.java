@@ -94,8 +94,8 @@ class WindowedBackSubstitutionTest {
                 Map<Integer, LinearRelaxation<Tensor>> cache = new HashMap<>();
                 IntFunction<LinearRelaxation<Tensor>> acts = id -> cache.computeIfAbsent(id,
                         k -> BoundEngine.constantLines(engine.lines(k, pre, relaxation), net.node(k)));
-                var dense = new BackSubstitution<>(net, TensorOps.INSTANCE, new LayerConstants(), box, acts, engine.maxPools(pre));
-                var windowed = new WindowedBackSubstitution(net, acts, box, dense);
+                var dense = new BackSubstitution<>(net, TensorOps.INSTANCE, new LayerConstants(), box, acts, engine.maxPools(pre), null);
+                var windowed = new WindowedBackSubstitution(net, acts, box, dense, null);
                 int checked = 0;
                 for (Node node : net.nodes()) {
                     if (!WindowedBackSubstitution.applies(net, node.id())) continue;

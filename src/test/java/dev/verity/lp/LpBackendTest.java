@@ -53,8 +53,11 @@ class LpBackendTest {
                 }
                 double bound = r.lower()[0];
                 assertTrue(bound <= sampled + 1e-9, backend + " seed " + seed + ": " + bound + " above a sampled value " + sampled);
-                assertTrue(bound <= r.rows().getFirst().reported() + 1e-9 || Double.isNaN(r.rows().getFirst().reported()),
-                        backend + ": the safe bound never exceeds the solver's own optimum");
+                // PDLP's reported objective is that of an approximately feasible point (first-order method): it may lie below
+                // the true optimum by its tolerance, where the safe bound — a true lower bound — may exceed it.
+                double slack = backend == LpBackend.PDLP ? 1e-5 * (1 + Math.abs(r.rows().getFirst().reported())) : 1e-9;
+                assertTrue(bound <= r.rows().getFirst().reported() + slack || Double.isNaN(r.rows().getFirst().reported()),
+                        backend + " seed " + seed + ": the safe bound " + bound + " never exceeds the solver's own optimum " + r.rows().getFirst().reported());
                 if (backend == LpBackend.GLOP) glop = bound;
                 if (backend == LpBackend.PDLP) assertEquals(glop, bound, 1e-3 * (1 + Math.abs(glop)), "PDLP vs GLOP, seed " + seed);
             }

@@ -70,7 +70,7 @@ class MilpPipelineTest {
         assertEquals(0, complete.stages().getLast().openAfter());
         // The verdict says that it rests on the solver's word; the LP's alone would not.
         assertTrue(complete.solverTrusted());
-        assertEquals(List.of(new dev.verity.verify.Evidence(0, 0, "milp", dev.verity.verify.Evidence.Kind.SOLVER, Double.NaN)), complete.evidence());
+        assertEquals(List.of(new dev.verity.verify.Evidence(0, 0, "milp", dev.verity.verify.Evidence.Kind.SOLVER, Double.NaN, false)), complete.evidence());
         assertFalse(incomplete.solverTrusted());
         // The MILP alone.
         VerificationResult alone = Verifier.verify(net, above105, milpOnly(30));

@@ -21,4 +21,18 @@ public final class HandNets {
         b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1, 1, -3}, {0, 0, 0}}), Tensor.vector(0, 1.4)));
         return b.build();
     }
+
+    /**
+     * Three inputs, {@code h = relu(2^60·x0 + x1, x2)}, {@code y = h0 − 2^60·h1}. At x = (1, 1, 1), y = 1 exactly, but in
+     * double 2^60 + 1 rounds to 2^60 (a sum of two terms: whatever the summation order) and y comes out 0 — a network on
+     * which round-to-nearest bounds miss the exact value by far (sound mode's test case).
+     */
+    public static Network cancellation() {
+        double big = 0x1p60;
+        Network.Builder b = Network.builder(new Shape(3));
+        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{big, 1, 0}, {0, 0, 1}}), Tensor.zeros(2)));
+        b.add(new Layer.Relu());
+        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1, -big}}), Tensor.zeros(1)));
+        return b.build();
+    }
 }

@@ -41,6 +41,28 @@ class VerifierTest {
         return Verifier.verify(net, p, OPTIONS);
     }
 
+    /**
+     * Sound mode (issue 17): on {@link HandNets#cancellation()} y = 1 exactly at x = (1, 1, 1), but double arithmetic gives
+     * 0; "y < 0.5" is false, and neither PGD nor any concrete forward pass can tell. Round-to-nearest bounds prove it
+     * (the defect); sound mode's do not, and a VERIFIED in sound mode says that it holds in exact arithmetic.
+     */
+    @Test
+    void soundModeDoesNotVerifyWhatOnlyRoundingProves() {
+        VnnlibProperty p = property(box(new double[] {1, 1, 1}, new double[] {1, 1, 1}), 1, new Disjunct(row(0.5, -1)));
+        VerifyOptions incomplete = OPTIONS.withMilp(java.util.Optional.empty()).withBab(java.util.Optional.empty());
+        VerificationResult nearest = Verifier.verify(HandNets.cancellation(), p, incomplete);
+        assertEquals(Verdict.VERIFIED, nearest.verdict(), "the round-to-nearest defect this test relies on");
+        assertTrue(!nearest.roundingSound() && nearest.evidence().stream().allMatch(e -> e.rounding().equals("nearest")));
+        VerificationResult sound = Verifier.verify(HandNets.cancellation(), p,
+                incomplete.withBoundOptions(dev.verity.bounds.BoundOptions.defaults().withSound(true)));
+        assertEquals(Verdict.UNKNOWN, sound.verdict(), sound.stages().toString());
+
+        VnnlibProperty holds = property(box(new double[] {-1, -1}, new double[] {1, 1}), 2, new Disjunct(row(0, 1, -1)));
+        VerificationResult r = Verifier.verify(Nets.linear(), holds, OPTIONS.withBoundOptions(dev.verity.bounds.BoundOptions.defaults().withSound(true)));
+        assertEquals(Verdict.VERIFIED, r.verdict());
+        assertTrue(r.roundingSound() && r.evidence().stream().allMatch(e -> e.rounding().equals("outward")), r.evidence().toString());
+    }
+
     @Test
     void aPropertyThatHoldsOnIntervalsIsVerifiedByIbp() {
         // unsafe: y0 - y1 <= 0; the minimum of y0 - y1 on [-1,1]^2 is 0.5.
