@@ -170,7 +170,7 @@ public final class BoundEngine {
         Map<Integer, Interval> pre = intermediateBounds(Method.ALPHA_CROWN, box, ibp);
         Map<Integer, Interval> crownPre = pre;
         if (options.alphaIntermediate()) pre = optimiseIntermediate(box, pre);
-        SlopeOptimizer optimizer = new SlopeOptimizer(this, box, pre);
+        AlphaCrown optimizer = new AlphaCrown(this, box, pre);
         double[] lower = optimizer.maximise(objective);
         double[] upper = optimiseUpper ? negate(optimizer.maximise(objective.negate()))
                 : negate(backSubstitute(box, pre, ReluRelaxation.ADAPTIVE, objective.negate()));
@@ -201,7 +201,7 @@ public final class BoundEngine {
             if (rows.length == 0) continue;
             Tensor c = Tensor.zeros(rows.length, n);
             for (int i = 0; i < rows.length; i++) c.data()[i * n + rows[i]] = 1;
-            SlopeOptimizer opt = new SlopeOptimizer(this, box, pre);
+            AlphaCrown opt = new AlphaCrown(this, box, pre);
             double[] lo = opt.maximise(id, new Objective(c, new double[rows.length]));
             double[] up = negate(opt.maximise(id, new Objective(c.neg(), new double[rows.length])));
             double[] lower = current.lower().clone(), upper = current.upper().clone();

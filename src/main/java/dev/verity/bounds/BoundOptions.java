@@ -28,7 +28,7 @@ import dev.verity.lp.LpBackend;
  */
 public record BoundOptions(Intermediate intermediate, int rowChunk, int alphaIterations, double alphaLearningRate,
                            double alphaDecay, int alphaPatience, boolean alphaIntermediate, LpBackend lpBackend,
-                           SdpOptions sdp, boolean sound) {
+                           SdpOptions sdp, boolean sound) implements java.io.Serializable {
 
     /**
      * {@code PURE}: textbook CROWN/DeepPoly — every intermediate neuron by back-substitution (the

@@ -16,7 +16,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "verity", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Proves or refutes properties of neural networks (ONNX models, VNN-LIB properties).",
-        subcommands = {InfoCommand.class, RunCommand.class, AccuracyCommand.class, BoundsCommand.class, VerifyCommand.class, VnncompCommand.class, EvalCommand.class, DistortionCommand.class, LandscapeCommand.class, TrainCommand.class, DemoCommand.class, CheckCommand.class,
+        subcommands = {InfoCommand.class, RunCommand.class, AccuracyCommand.class, BoundsCommand.class, VerifyCommand.class, VnncompCommand.class, EvalCommand.class, DistortionCommand.class, LandscapeCommand.class, TrainCommand.class, DemoCommand.class, CheckCommand.class, WorkerCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;

@@ -71,7 +71,16 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
 
     @picocli.CommandLine.Mixin MilpOptionsMixin milpOptions = new MilpOptionsMixin();
 
+    @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
+    @Option(names = "--join-wait", defaultValue = "60", paramLabel = "S",
+            description = "--cluster: seconds to wait for a worker to join, at the start and whenever every worker has left (default ${DEFAULT-VALUE}).")
+    int joinWait;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The cluster runs the batch through (for the progress line's member count); null for a local run. */
+    private volatile dev.verity.cluster.TaskRunner clusterRunner;
 
     @Override public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
@@ -102,8 +111,8 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
             if (kept.isEmpty()) csv.write(RESULTS_HEADER + "\n");
             csv.flush();
             outcomes = new ArrayList<>(kept);
-            outcomes.addAll(runner.run(todo, o -> {
-                // Called from the workers: one instance at a time writes its files and its line.
+            java.util.function.Consumer<Outcome> record = o -> {
+                // Called from the workers (or the cluster's event loop): one instance at a time writes its files and its line.
                 synchronized (this) {
                     Instance in = o.instance();
                     if (o.counterexample() != null)
@@ -114,15 +123,56 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
-                    stderr.printf(Locale.ROOT, "[%d/%d] %s %s: %s%s %.1f s%n", done.incrementAndGet(), rows.size(), in.onnxStem(), in.vnnlibStem(),
-                            o.result(), o.error() != null ? " (" + o.error() + ")" : o.method().isEmpty() ? "" : " (" + o.method() + ")", o.seconds());
+                    stderr.printf(Locale.ROOT, "[%d/%d] %s %s: %s%s %.1f s%s%n", done.incrementAndGet(), rows.size(), in.onnxStem(), in.vnnlibStem(),
+                            o.result(), o.error() != null ? " (" + o.error() + ")" : o.method().isEmpty() ? "" : " (" + o.method() + ")", o.seconds(),
+                            clusterRunner != null ? String.format(Locale.ROOT, " [%d members alive]", clusterRunner.membersAlive()) : "");
                     stderr.flush();
                 }
-            }));
+            };
+            outcomes.addAll(cluster.enabled() ? runOnCluster(todo, record, stderr) : runner.run(todo, record));
         } catch (IOException e) {
             throw new InvalidInputException("cannot write the results file " + out + ": " + e.getMessage());
         }
         return summary(stdout, stderr, outcomes, table);
+    }
+
+    /**
+     * Runs the instances on the cluster's workers ({@code --cluster}): each model and property sent once (by SHA-256), one
+     * task per instance, each outcome recorded as it arrives; returned in csv order.
+     */
+    private List<Outcome> runOnCluster(List<Instance> todo, java.util.function.Consumer<Outcome> record, PrintWriter stderr) {
+        dev.verity.bounds.BoundOptions bounds = engineOptions.toOptions(true);
+        dev.verity.milp.MilpOptions milp = milpOptions.toOptions().orElse(null);
+        dev.verity.cluster.ClusterTaskRunner tr;
+        try {
+            tr = new dev.verity.cluster.ClusterTaskRunner(cluster.settings(1, System.getenv()), Duration.ofSeconds(Math.max(1, joinWait)));
+        } catch (dev.verity.cluster.ClusterTaskRunner.ClusterException e) {
+            throw new InvalidInputException(e.getMessage());
+        }
+        try (tr) {
+            clusterRunner = tr;
+            stderr.printf(Locale.ROOT, "cluster %s: %d workers; sending %d instances%n", cluster.name, tr.membersAlive(), todo.size());
+            stderr.flush();
+            Map<Path, String> hashes = new java.util.HashMap<>();
+            Map<String, Instance> byId = new java.util.HashMap<>();
+            List<VnncompTask> tasks = new ArrayList<>();
+            for (Instance in : todo) {
+                String id = "row-" + in.row();
+                byId.put(id, in);
+                tasks.add(new VnncompTask(id, in.row(), in.onnxName(), in.vnnlibName(), hashes.computeIfAbsent(in.onnx(), tr::publish),
+                        hashes.computeIfAbsent(in.vnnlib(), tr::publish), in.timeoutSeconds(), timeoutScale, bounds, milp));
+            }
+            List<Outcome> answers = new ArrayList<>();
+            tr.runAll(tasks, (t, r) -> {
+                Outcome o = VnncompTask.outcome(byId.get(t.id()), r);
+                answers.add(o);
+                record.accept(o);
+            });
+            answers.sort(java.util.Comparator.comparingInt(o -> o.instance().row()));
+            return answers;
+        } catch (dev.verity.cluster.ClusterTaskRunner.ClusterException e) {
+            throw new InvalidInputException(e.getMessage() + " (the rows written so far stay in " + out + ": --resume runs the rest)");
+        }
     }
 
     /**

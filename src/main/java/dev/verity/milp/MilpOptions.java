@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param parameters   extra solver-specific parameters in the solver's own syntax ("" for none), e.g. SCIP's
  *                     {@code "separating/maxroundsroot = 5"}
  */
-public record MilpOptions(MilpBackend backend, Tightening tightening, Duration neuronBudget, int threads, String parameters) {
+public record MilpOptions(MilpBackend backend, Tightening tightening, Duration neuronBudget, int threads, String parameters) implements java.io.Serializable {
 
     /**
      * Where the big-M constants come from. PROGRESSIVE is paper 004 Sec. 4.2: the bound engine's bounds, then an LP

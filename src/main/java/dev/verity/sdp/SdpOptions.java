@@ -13,7 +13,7 @@ import java.time.Duration;
  * @param stopBelow     stop as soon as a certified bound is below this (a verifier's threshold, e.g. 0), or as soon as
  *                      a network point's value is not (then no bound can be); {@link Double#NEGATIVE_INFINITY}: never
  */
-public record SdpOptions(double tolerance, Duration timeLimit, int maxIterations, long seed, double stopBelow) {
+public record SdpOptions(double tolerance, Duration timeLimit, int maxIterations, long seed, double stopBelow) implements java.io.Serializable {
     public SdpOptions {
         if (!(tolerance >= 0) || timeLimit == null || timeLimit.isNegative() || maxIterations < 0 || Double.isNaN(stopBelow))
             throw new IllegalArgumentException("invalid sdp options");

@@ -121,6 +121,28 @@ public final class BatchRunner {
         }
     }
 
+    /** Networks kept by {@link #runInstance} between calls, the most recently used last. */
+    private final Map<Path, Loaded> recent = new java.util.LinkedHashMap<>(8, 0.75f, true);
+    /** How many networks {@link #runInstance} keeps loaded (a worker of a cluster sees the instances of a few at a time). */
+    private static final int RECENT_NETWORKS = 3;
+
+    /**
+     * Runs one instance on the calling thread, keeping the last few networks loaded between calls: what a worker of a
+     * cluster does with the instances it is sent one by one.
+     */
+    public Outcome runInstance(Instance in) {
+        Loaded l;
+        synchronized (recent) {
+            l = recent.get(in.onnx());
+            if (l == null) {
+                l = load(in.onnx());
+                recent.put(in.onnx(), l);
+                if (recent.size() > RECENT_NETWORKS) recent.remove(recent.keySet().iterator().next());
+            }
+        }
+        return runOne(in, l);
+    }
+
     private Loaded load(Path onnx) {
         try {
             return new Loaded(loadNetwork.apply(onnx), new ConcurrentHashMap<>(), null);

@@ -49,7 +49,7 @@ class SlopeGradientTest {
         BoundEngine engine = new BoundEngine(net);
         BoundResult crown = engine.bound(Method.CROWN, box, Objective.robustness(0, 3));
         assertTrue(crown.unstableNeurons() > 4, "test needs unstable neurons: " + crown.unstableNeurons());
-        SlopeOptimizer opt = new SlopeOptimizer(engine, box, crown.intermediate());
+        AlphaCrown opt = new AlphaCrown(engine, box, crown.intermediate());
         Objective obj = Objective.robustness(0, 3);
         var slopes = opt.initialSlopes(obj.rows());
         // move the slopes off CROWN's 0/1 values into the interior, where the bound is differentiable
@@ -85,7 +85,7 @@ class SlopeGradientTest {
             Interval box = new Interval(new double[] {-1, -1, -1}, new double[] {1, 1, 1});
             BoundEngine engine = new BoundEngine(net);
             BoundResult crown = engine.bound(Method.CROWN, box, Objective.robustness(0, 2));
-            SlopeOptimizer opt = new SlopeOptimizer(engine, box, crown.intermediate());
+            AlphaCrown opt = new AlphaCrown(engine, box, crown.intermediate());
             Objective obj = Objective.robustness(0, 2);
             var mixes = opt.initialMixes(obj.rows());
             assertFalse(mixes.isEmpty(), "intervals containing 0");

@@ -28,7 +28,7 @@ import java.util.function.IntFunction;
  * so the best value seen for each row is kept: the result is never looser than CROWN. Intermediate
  * bounds stay at the values given (the engine calls this per intermediate layer to tighten them).
  */
-final class SlopeOptimizer {
+final class AlphaCrown {
     private final BoundEngine engine;
     private final Network net;
     private final Interval box;
@@ -36,7 +36,7 @@ final class SlopeOptimizer {
     private final Map<Integer, LinearRelaxation<Tensor>> fixed = new HashMap<>();
     private final IntFunction<MaxPoolRelaxation> pools;
 
-    SlopeOptimizer(BoundEngine engine, Interval box, Map<Integer, Interval> pre) {
+    AlphaCrown(BoundEngine engine, Interval box, Map<Integer, Interval> pre) {
         this.engine = engine;
         this.net = engine.network();
         this.box = box;

@@ -1,0 +1,116 @@
+package dev.verity.cluster;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Hazelcast backend in one JVM: two workers and a submitter on loopback. The same tasks give the same results as the
+ * local runner; a worker killed mid-run loses nothing (every task ends exactly once); a wrong password is refused.
+ */
+class ClusterTaskRunnerTest {
+    /** A port range of its own per test run, so that runs beside each other do not join each other's cluster. */
+    private static final int PORT = 6100 + (int) (ProcessHandle.current().pid() % 400) * 2;
+
+    /** Sums the bytes of a published file times k, slowly enough that a run takes a while. */
+    record SumTask(String id, String file, int k, long sleepMs) implements Task<Long> {
+        @Override public Long run(TaskContext context) throws Exception {
+            Thread.sleep(sleepMs);
+            long s = 0;
+            for (byte b : Files.readAllBytes(context.file(file, "data.bin"))) s += b;
+            if (k < 0) throw new IllegalArgumentException("negative k " + k);
+            return s * k;
+        }
+    }
+
+    private static ClusterSettings settings(String password, List<String> members, int threads) {
+        return new ClusterSettings("verity-test-" + PORT, password, members, null, PORT, threads);
+    }
+
+    private static Map<String, String> runAll(TaskRunner runner, Path data, int n, long sleepMs) {
+        String h = runner.publish(data);
+        List<SumTask> tasks = new ArrayList<>();
+        for (int i = 0; i < n; i++) tasks.add(new SumTask("t" + i, h, i == 3 ? -1 : i, sleepMs));
+        Map<String, String> out = new TreeMap<>();
+        runner.runAll(tasks, (t, r) -> {
+            String v = switch (r) {
+                case TaskResult.Done<Long> d -> "done " + d.value();
+                case TaskResult.Failed<Long> f -> "failed " + f.error();
+            };
+            assertTrue(out.put(t.id(), v) == null, "task " + t.id() + " reported twice");
+        });
+        return out;
+    }
+
+    @Test
+    void twoWorkersGiveTheLocalResultsAndAKilledOneLosesNothing(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data.bin");
+        Files.write(data, new byte[] {1, 2, 3, 4, 5});
+        Map<String, String> local;
+        try (LocalTaskRunner runner = new LocalTaskRunner(2)) {
+            local = runAll(runner, data, 50, 0);
+        }
+        assertEquals("done 150", local.get("t10"));
+        assertEquals("failed negative k -1", local.get("t3"));
+
+        try (ClusterWorker a = new ClusterWorker(settings("secret", List.of(), 2));
+             ClusterWorker b = new ClusterWorker(settings("secret", List.of("127.0.0.1:" + PORT), 2));
+             ClusterTaskRunner runner = new ClusterTaskRunner(settings("secret", List.of("127.0.0.1:" + PORT), 1), Duration.ofSeconds(30))) {
+            awaitSize(a, 3);
+            assertEquals(2, runner.membersAlive());
+            assertEquals(local, runAll(runner, data, 50, 0));
+
+            // A worker killed mid-run: its tasks in flight are re-run on the other, and every task ends exactly once.
+            AtomicInteger reported = new AtomicInteger();
+            String h = runner.publish(data);
+            List<SumTask> tasks = new ArrayList<>();
+            for (int i = 0; i < 40; i++) tasks.add(new SumTask("u" + i, h, i == 3 ? -1 : i, 50));
+            Thread killer = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                b.kill();
+            });
+            Map<String, String> out = new TreeMap<>();
+            runner.runAll(tasks, (t, r) -> {
+                reported.incrementAndGet();
+                out.put(t.id(), r instanceof TaskResult.Done<Long> d ? "done " + d.value() : "failed " + ((TaskResult.Failed<Long>) r).error());
+            });
+            killer.join();
+            assertEquals(40, reported.get());
+            assertEquals(40, out.size());
+            for (int i = 0; i < 40; i++) assertEquals(i == 3 ? "failed negative k -1" : "done " + 15L * i, out.get("u" + i), "u" + i);
+            assertEquals(1, runner.membersAlive());
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsRefused() {
+        try (ClusterWorker a = new ClusterWorker(settings("right", List.of(), 1))) {
+            ClusterTaskRunner.ClusterException e = assertThrows(ClusterTaskRunner.ClusterException.class,
+                    () -> new ClusterTaskRunner(settings("wrong", List.of("127.0.0.1:" + PORT), 1), Duration.ofSeconds(8)).close());
+            assertTrue(e.getMessage().contains("password") && e.getMessage().contains("no worker"), e.getMessage());
+            assertEquals(1, a.clusterSize(), "the refused member did not join");
+        }
+    }
+
+    private static void awaitSize(ClusterWorker w, int size) throws InterruptedException {
+        for (int i = 0; i < 300 && w.clusterSize() < size; i++) Thread.sleep(100);
+        assertEquals(size, w.clusterSize());
+    }
+
+}
