@@ -24,7 +24,7 @@ import java.util.Objects;
  *                     leak still points the way out.
  */
 public record PgdOptions(int restarts, int steps, double stepFraction, Schedule schedule, long seed, Instant deadline, int batchSize,
-                         double reluLeak) {
+                         double reluLeak) implements java.io.Serializable {
 
     /** Step-size schedules. */
     public enum Schedule {

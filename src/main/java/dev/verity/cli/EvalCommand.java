@@ -138,7 +138,41 @@ final class EvalCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin BoundOptionsMixin engineOptions = new BoundOptionsMixin();
 
+    @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
+    @Option(names = "--join-wait", defaultValue = "60", paramLabel = "S",
+            description = "--cluster: seconds to wait for a worker to join, at the start and whenever every worker has left (default ${DEFAULT-VALUE}).")
+    int joinWait;
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    /**
+     * {@code --cluster}: the (image, ε) pairs as tasks of the cluster's workers, each result appended as it arrives; a
+     * progress line per 1 % with the workers alive.
+     */
+    private int runOnCluster(Evaluation evaluation, Normalization norm, List<ResultLine> existing, ResultsFile file, PrintWriter stderr) {
+        dev.verity.cluster.ClusterTaskRunner tr;
+        try {
+            tr = new dev.verity.cluster.ClusterTaskRunner(cluster.settings(1, System.getenv()), java.time.Duration.ofSeconds(Math.max(1, joinWait)));
+        } catch (dev.verity.cluster.ClusterTaskRunner.ClusterException e) {
+            throw new InvalidInputException(e.getMessage());
+        }
+        try (tr) {
+            stderr.printf("cluster %s: %d workers%n", cluster.name, tr.membersAlive());
+            stderr.flush();
+            long[] shown = {-1};
+            return evaluation.runOn(tr, model, norm, existing, file, (done, total) -> {
+                long pct = 100 * done / total;
+                if (pct != shown[0] || done == total) {
+                    shown[0] = pct;
+                    stderr.printf(java.util.Locale.ROOT, "eval (image, ε) %d/%d (%d %%) [%d members alive]%n", done, total, pct, tr.membersAlive());
+                    stderr.flush();
+                }
+            });
+        } catch (dev.verity.cluster.ClusterTaskRunner.ClusterException e) {
+            throw new InvalidInputException(e.getMessage() + " (every finished result is in the results file; --resume runs the rest)");
+        }
+    }
 
     @Override public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
@@ -159,6 +193,8 @@ final class EvalCommand implements Callable<Integer> {
         BoundOptions bounds = engineOptions.toOptions(true);
         EvalSettings settings = eps == null ? null : new EvalSettings(EvalSettings.parseEps(eps), parsedMethods, budget, pgd, bounds, skipRefuted, workers);
         RadiusSettings radiusSettings = radius ? new RadiusSettings(parsedMethods, epsMax, radiusTolerance, budget, pgd, bounds, workers) : null;
+        if (radiusSettings != null && cluster.enabled())
+            throw new InvalidInputException("--radius does not run on a cluster yet: use --eps with --cluster, or --radius without it");
         if (radiusSettings != null && radiusSettings.searched().isEmpty())
             throw new InvalidInputException("--radius needs a bound method or pgd in --methods (milp's radius is the minimum distortion: `verity distortion`)");
         if (radiusSettings != null && radiusSettings.searched().size() < parsedMethods.size())
@@ -195,8 +231,12 @@ final class EvalCommand implements Callable<Integer> {
         try (ResultsFile file = ResultsFile.openForAppend(folder.results())) {
             if (evaluation != null) {
                 long t0 = System.nanoTime();
-                try (Bar bar = new Bar("eval (image, ε)")) {
-                    computed = evaluation.run(existing, file, bar::update);
+                if (cluster.enabled()) {
+                    computed = runOnCluster(evaluation, norm, existing, file, stderr);
+                } else {
+                    try (Bar bar = new Bar("eval (image, ε)")) {
+                        computed = evaluation.run(existing, file, bar::update);
+                    }
                 }
                 wall = (System.nanoTime() - t0) / 1e9;
             }

@@ -17,7 +17,7 @@ import java.util.Set;
  * refutes robustness (a confirmed adversarial example: a lower bound), a {@link Bound} certifies it (an upper
  * bound), and the {@link Complete} verifier does both.
  */
-public sealed interface EvalMethod {
+public sealed interface EvalMethod extends java.io.Serializable {
     /** The name as typed (lower case): the key of this method's results. */
     String name();
 

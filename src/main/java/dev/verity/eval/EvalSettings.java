@@ -25,7 +25,7 @@ import java.util.Objects;
  * @param jobs         worker threads, each taking whole images
  */
 public record EvalSettings(List<Double> eps, List<EvalMethod> methods, Duration budget, PgdOptions pgd, BoundOptions bounds,
-                           boolean skipRefuted, int jobs) {
+                           boolean skipRefuted, int jobs) implements java.io.Serializable {
     public EvalSettings {
         eps = List.copyOf(eps);
         methods = List.copyOf(methods);

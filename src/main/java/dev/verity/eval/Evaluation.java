@@ -89,12 +89,10 @@ public final class Evaluation {
     private record Unit(int image, double eps, List<EvalMethod> todo, boolean attackRefuted) {}
 
     /**
-     * Computes every clean prediction and every (image, ε, method) result that {@code existing} lacks, appending each
-     * to {@code out} as soon as it is known.
-     *
-     * @return the number of (image, ε) pairs that were computed (0 when everything was already there)
+     * The (image, ε) pairs whose results {@code existing} lacks, image-major; the clean predictions it lacks are computed
+     * and appended to {@code out} first.
      */
-    public int run(List<ResultLine> existing, ResultsFile out, Listener listener) {
+    private List<Unit> units(List<ResultLine> existing, ResultsFile out) {
         Map<Integer, ResultLine.Clean> clean = new HashMap<>();
         Set<ResultLine.Key> done = new HashSet<>();
         for (ResultLine line : existing) {
@@ -114,7 +112,7 @@ public final class Evaluation {
         for (ResultLine line : existing)
             if (line instanceof ResultLine.Outcome o && o.status() == Status.REFUTED && o.method().equals(attack)) refuted.add(o.key());
         // Image-major order: a run stopped early has its first images at every ε, which is already a usable table.
-        Queue<Unit> units = new ConcurrentLinkedQueue<>();
+        List<Unit> units = new ArrayList<>();
         for (int i : distinct(indices)) {
             if (!clean.get(i).correct()) continue;
             for (double eps : settings.eps()) {
@@ -122,6 +120,17 @@ public final class Evaluation {
                 if (!todo.isEmpty()) units.add(new Unit(i, eps, todo, attack != null && refuted.contains(new ResultLine.Key(i, eps, attack))));
             }
         }
+        return units;
+    }
+
+    /**
+     * Computes every clean prediction and every (image, ε, method) result that {@code existing} lacks, appending each
+     * to {@code out} as soon as it is known.
+     *
+     * @return the number of (image, ε) pairs that were computed (0 when everything was already there)
+     */
+    public int run(List<ResultLine> existing, ResultsFile out, Listener listener) {
+        Queue<Unit> units = new ConcurrentLinkedQueue<>(units(existing, out));
         int total = units.size();
         if (total == 0) return 0;
         AtomicLong finished = new AtomicLong();
@@ -148,6 +157,33 @@ public final class Evaluation {
             pool.shutdownNow(); // after a failure: stop the other workers (what they finished is in the file)
         }
         return total;
+    }
+
+    /**
+     * As {@link #run}, with the (image, ε) pairs run as tasks of {@code runner} (a cluster's: {@code eval --cluster}): the
+     * model file goes to the members once by SHA-256, with the normalisation in front of it, and each task returns its
+     * outcomes, appended to {@code out} as it ends. {@code net} must be {@code normalization.prependTo(model, samples)}.
+     */
+    public int runOn(dev.verity.cluster.TaskRunner runner, java.nio.file.Path model, Normalization normalization, List<ResultLine> existing,
+                     ResultsFile out, Listener listener) {
+        List<Unit> units = units(existing, out);
+        if (units.isEmpty()) return 0;
+        String hash = runner.publish(model);
+        List<EvalTask> tasks = new ArrayList<>();
+        for (Unit u : units)
+            tasks.add(new EvalTask("image-" + u.image() + "-eps-" + u.eps(), hash, model.getFileName().toString(), normalization,
+                    data.sampleShape().dims(), u.image(), data.label(u.image()), data.pixels(u.image()), u.eps(), u.todo(), u.attackRefuted(), settings));
+        long[] finished = {0};
+        runner.runAll(tasks, (t, r) -> {
+            switch (r) {
+                case dev.verity.cluster.TaskResult.Done<java.util.ArrayList<ResultLine.Outcome>> d -> d.value().forEach(out::append);
+                case dev.verity.cluster.TaskResult.Failed<java.util.ArrayList<ResultLine.Outcome>> f ->
+                        throw new IllegalStateException("image " + ((EvalTask) t).image() + " at eps " + ((EvalTask) t).eps() + " failed on the cluster: "
+                                + f.error() + " (the results so far are in " + out.path() + "; --resume runs the rest)");
+            }
+            listener.progress(++finished[0], tasks.size());
+        });
+        return units.size();
     }
 
     /**

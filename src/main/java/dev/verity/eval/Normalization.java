@@ -20,7 +20,7 @@ import java.util.Arrays;
  * @param mean  per channel (one value for all channels), in the units after scaling
  * @param std   per channel (one value for all channels), each > 0
  */
-public record Normalization(double scale, double[] mean, double[] std) {
+public record Normalization(double scale, double[] mean, double[] std) implements java.io.Serializable {
     public static final Normalization IDENTITY = new Normalization(1, new double[] {0}, new double[] {1});
 
     public Normalization {

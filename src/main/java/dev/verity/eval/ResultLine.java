@@ -6,7 +6,7 @@ import java.util.Objects;
  * One line of {@code results.jsonl}: what is known about one image. The file is the run's only state: a
  * resumed run skips what it finds there, and the tables are computed from it alone.
  */
-public sealed interface ResultLine {
+public sealed interface ResultLine extends java.io.Serializable {
     /** The dataset index of the image. */
     int image();
 

@@ -16,9 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code vnncomp --cluster} (issue 18): ten ACAS Xu instances on two workers in this JVM give the local run's results
- * file (the answers and deciding stages; not the times), with the files sent to the workers by hash; a wrong password
- * is refused with a message that says so.
+ * {@code vnncomp --cluster} and {@code eval --cluster} (issue 18): ten ACAS Xu instances on two workers in this JVM give
+ * the local run's results file (the answers and deciding stages; not the times), and so do 8 MNIST images by pgd, ibp and
+ * crown, with the files sent to the workers by hash; a wrong password is refused with a message that says so.
  */
 class VnncompClusterTest {
     private static final int PORT = 6900 + (int) (ProcessHandle.current().pid() % 400) * 2;
@@ -49,8 +49,33 @@ class VnncompClusterTest {
                     "--members", "127.0.0.1:" + PORT, "--password-file", password.toString());
             assertEquals(0, remote.status(), remote.err());
             assertTrue(remote.err().contains("members alive]"), remote.err());
+
+            // eval: 8 MNIST images at one ε, pgd, ibp and crown, on the same two workers and locally.
+            Path mnist = CliTest.shared().resolve("benchmarks/vnncomp2021/mnistfc/mnist-net_256x2.onnx");
+            Path data = CliTest.shared().resolve("benchmarks/datasets/mnist");
+            String[] evalArgs = {"eval", mnist.toString(), "--data", data.toString(), "--limit", "8", "--eps", "0.02", "--methods", "pgd,ibp,crown"};
+            var evalLocal = cli(concat(evalArgs, "--out", dir.resolve("eval-local").toString()));
+            assertEquals(0, evalLocal.status(), evalLocal.err());
+            var evalRemote = cli(concat(evalArgs, "--out", dir.resolve("eval-cluster").toString(), "--cluster", "verity-cli-" + PORT,
+                    "--members", "127.0.0.1:" + PORT, "--password-file", password.toString()));
+            assertEquals(0, evalRemote.status(), evalRemote.err());
+            assertTrue(evalRemote.err().contains("members alive]"), evalRemote.err());
+            assertEquals(resultsWithoutTimes(dir.resolve("eval-local/results.jsonl")), resultsWithoutTimes(dir.resolve("eval-cluster/results.jsonl")));
         }
         assertEquals(withoutTimes(dir.resolve("local.csv")), withoutTimes(dir.resolve("cluster.csv")));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    /** The lines of an eval results file, sorted, without their times. */
+    private static List<String> resultsWithoutTimes(Path results) throws IOException {
+        List<String> lines = Files.readAllLines(results).stream().map(l -> l.replaceAll("\"time_s\":[^,}]*,?", "")).sorted().toList();
+        assertTrue(lines.stream().filter(l -> l.contains("\"type\":\"result\"")).count() >= 9, "results: " + lines);
+        return lines;
     }
 
     /** The rows sorted, without the time column. */
