@@ -22,13 +22,20 @@ final class WorkerContext implements TaskContext {
     private final Map<String, Path> fetched = new ConcurrentHashMap<>();
     private final Map<String, Object> shared = new ConcurrentHashMap<>();
     private volatile IMap<String, byte[]> files;
+    private volatile HazelcastInstance member;
 
     WorkerContext(Path folder) {
         this.folder = folder;
     }
 
     void attach(HazelcastInstance hz) {
+        member = hz;
         files = hz.getMap(HazelcastConfigs.FILES);
+    }
+
+    /** The member this context belongs to (tests make a task bring its member down with it). */
+    HazelcastInstance member() {
+        return member;
     }
 
     @Override public Path file(String sha256, String name) {

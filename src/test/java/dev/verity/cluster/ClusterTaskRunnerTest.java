@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,6 +96,41 @@ class ClusterTaskRunnerTest {
             assertEquals(40, out.size());
             for (int i = 0; i < 40; i++) assertEquals(i == 3 ? "failed negative k -1" : "done " + 15L * i, out.get("u" + i), "u" + i);
             assertEquals(1, runner.membersAlive());
+        }
+    }
+
+    /** Brings down the member it runs on (as a task that crashes its JVM would), unless it is the harmless one. */
+    record CrashTask(String id, boolean crash) implements Task<Long> {
+        @Override public Long run(TaskContext context) throws Exception {
+            if (!crash) return 7L;
+            var member = ((WorkerContext) context).member();
+            Thread.ofPlatform().start(() -> member.getLifecycleService().terminate());
+            Thread.sleep(30_000);
+            return -1L;
+        }
+    }
+
+    /** A task that takes its member down is re-run once elsewhere, then reported as failed; the other tasks complete. */
+    @Test
+    void aTaskThatBringsDownTwoMembersIsAnErrorNotRetriedForever() {
+        List<String> members = List.of("127.0.0.1:" + (PORT + 1));
+        ClusterSettings first = new ClusterSettings("verity-crash-" + PORT, "pw", List.of(), null, PORT + 1, 1);
+        ClusterSettings more = new ClusterSettings("verity-crash-" + PORT, "pw", members, null, PORT + 1, 1);
+        try (ClusterWorker a = new ClusterWorker(first); ClusterWorker b = new ClusterWorker(more); ClusterWorker c = new ClusterWorker(more);
+             ClusterTaskRunner runner = new ClusterTaskRunner(more, Duration.ofSeconds(30))) {
+            for (int i = 0; i < 300 && runner.membersAlive() < 3; i++) Thread.sleep(100);
+            assertEquals(3, runner.membersAlive());
+            List<CrashTask> tasks = new ArrayList<>();
+            for (int i = 0; i < 6; i++) tasks.add(new CrashTask("c" + i, i == 0));
+            Map<String, TaskResult<Long>> out = new TreeMap<>();
+            runner.runAll(tasks, (t, r) -> assertTrue(out.put(t.id(), r) == null, "reported twice: " + t.id()));
+            assertEquals(6, out.size());
+            TaskResult.Failed<Long> failed = assertInstanceOf(TaskResult.Failed.class, out.get("c0"));
+            assertEquals(ClusterTaskRunner.MAX_CRASHES, failed.crashes(), failed.error());
+            for (int i = 1; i < 6; i++) assertEquals(new TaskResult.Done<>(7L), out.get("c" + i));
+            assertEquals(1, runner.membersAlive());
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
         }
     }
 
