@@ -144,8 +144,8 @@ public final class BoundEngine {
             case LAGRANGIAN -> {
                 Map<Integer, Interval> pre = intermediateBounds(Method.CROWN, box, ibp);
                 LagrangianDual dual = lagrangian();
-                double[] lower = dual.problem(box, pre, objective).maximise(DualOptions.defaults(), null).lower();
-                double[] upper = optimiseUpper ? negate(dual.problem(box, pre, objective.negate()).maximise(DualOptions.defaults(), null).lower())
+                double[] lower = dual.problem(box, pre, objective, options.sound()).maximise(DualOptions.defaults(), null).lower();
+                double[] upper = optimiseUpper ? negate(dual.problem(box, pre, objective.negate(), options.sound()).maximise(DualOptions.defaults(), null).lower())
                         : negate(backSubstitute(box, pre, ReluRelaxation.ADAPTIVE, objective.negate()));
                 yield new BoundResult(method, lower, upper, pre, System.nanoTime() - start);
             }

@@ -23,8 +23,8 @@ import dev.verity.lp.LpBackend;
  * @param sound            outward rounding (issue 17's sound mode): interval bounds rounded outwards and every
  *                         back-substitution bound (hBox, DeepZ, the CROWN family, alpha-CROWN, β-CROWN) lowered by a
  *                         rigorous bound of its rounding error ({@link RoundingErrors}), so that they hold in exact
- *                         arithmetic; the LP presets' bounds are safe dual bounds either way. The Lagrangian dual and
- *                         the SDP are not covered ({@link Method#roundingSound()})
+ *                         arithmetic, as is the Lagrangian dual's value; the LP presets' bounds are safe dual bounds
+ *                         either way. The SDP is not covered ({@link Method#roundingSound()})
  */
 public record BoundOptions(Intermediate intermediate, int rowChunk, int alphaIterations, double alphaLearningRate,
                            double alphaDecay, int alphaPatience, boolean alphaIntermediate, LpBackend lpBackend,

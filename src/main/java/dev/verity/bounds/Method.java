@@ -92,14 +92,14 @@ public enum Method {
 
     /**
      * Whether sound mode ({@link BoundOptions#sound()}) makes this preset's bounds hold in exact arithmetic: interval
-     * propagation rounded outwards, back-substitution with its rounding error subtracted, LPs by safe dual bounds over
-     * such intermediate bounds. The Lagrangian dual's and the SDP's own arithmetic is not (yet) rounded outwards: their
-     * bounds are as good as round-to-nearest double, and a verdict that rests on them says so.
+     * propagation rounded outwards, back-substitution and the Lagrangian dual with their rounding error subtracted, LPs by
+     * safe dual bounds over such intermediate bounds. The SDP's own arithmetic is not (yet) rounded outwards: its bounds
+     * are as good as round-to-nearest double, and a verdict that rests on them says so.
      */
     public boolean roundingSound() {
         return switch (this) {
-            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> true;
-            case LAGRANGIAN, SDP -> false;
+            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN -> true;
+            case SDP -> false;
         };
     }
 

@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RoundingErrors {
     /** The unit roundoff of double. */
-    static final double U = 0x1p-53;
+    static final double U = dev.verity.tensor.RoundingBounds.U;
     /** Inflation of every charge for the rounding in computing it (see the class comment). */
     static final double SAFETY = 1 + 1e-6;
 
@@ -54,9 +54,7 @@ final class RoundingErrors {
 
     /** γ_n of Higham's bounds, rounded up. */
     static double gamma(long n) {
-        double nu = n * U;
-        if (!(nu < 0.01)) throw new IllegalArgumentException("dot product too long for a rounding bound: " + n);
-        return Math.nextUp(Math.nextUp(nu / (1 - nu)));
+        return dev.verity.tensor.RoundingBounds.gamma(n);
     }
 
     /**

@@ -122,7 +122,18 @@ public final class LagrangianDual {
      * pre-activation node (e.g. CROWN's, {@code BoundResult.intermediate()}).
      */
     public Problem problem(Interval box, Map<Integer, Interval> intermediate, Objective objective) {
-        return new Problem(box, intermediate, objective);
+        return new Problem(box, intermediate, objective, false);
+    }
+
+    /**
+     * As above; {@code sound}: every value g(λ) is lowered by a rigorous bound of its rounding error (sound mode, issue
+     * 17), so that it is a lower bound in exact arithmetic: the computed μ = Aᵀλ differs from the exact one by at most
+     * γ_T·|A|ᵀ|λ| (Higham), which multiplies x with |x| ≤ its interval magnitude, so each stage charges
+     * {@code |λ_k|·γ_T·(|A_k|·|x_{k−1}|max + |b_k|)}; the sums over neurons and the input term charge γ_n of their terms
+     * (the per-neuron minima are rounded down already, {@link ScalarActivation#soundValue}).
+     */
+    public Problem problem(Interval box, Map<Integer, Interval> intermediate, Objective objective, boolean sound) {
+        return new Problem(box, intermediate, objective, sound);
     }
 
     /** Called after every evaluation of g (iteration 0: the initial multipliers). */
@@ -146,8 +157,12 @@ public final class LagrangianDual {
         private final double[] base;
         /** μ_{K−1} = A_Kᵀ(−c), constant: the last multiplier λ_K = −c is fixed. */
         private final double[] lastMu;
+        /** Sound mode: per segment k, γ_T·(|A_k|·|x_{k−1}|max + |b_k|) over its outputs; null otherwise. */
+        private final double[][] charges;
+        /** Sound mode: the rounding error of {@link #base} and of the constant last multiplier, per row. */
+        private final double[] baseError;
 
-        private Problem(Interval box, Map<Integer, Interval> intermediate, Objective objective) {
+        private Problem(Interval box, Map<Integer, Interval> intermediate, Objective objective, boolean sound) {
             if (box.size() != net.inputShape().numel())
                 throw new IllegalArgumentException("input box has " + box.size() + " dimensions, the network " + net.inputShape().numel());
             if (objective.outputs() != net.outputShape().numel())
@@ -179,6 +194,39 @@ public final class LagrangianDual {
             }
             Segment last = segments.getLast();
             lastMu = adjoint(last, objective.c().neg().reshape(last.out().withBatch(rows))).data();
+            charges = sound ? segmentCharges() : null;
+            baseError = sound ? new double[rows] : null;
+            if (sound) {
+                double[] w = charges[segments.size() - 1];
+                double g = dev.verity.tensor.RoundingBounds.gamma(outs + 2);
+                for (int r = 0; r < rows; r++) {
+                    double e = g * Math.abs(d[r]) + 2 * dev.verity.tensor.RoundingBounds.U * Math.abs(base[r]);
+                    for (int j = 0; j < outs; j++) e += Math.abs(c[r * outs + j]) * w[j];
+                    baseError[r] = e;
+                }
+            }
+        }
+
+        /** Sound mode's charge vector of every segment (see {@link LagrangianDual#problem(Interval, Map, Objective, boolean)}). */
+        private double[][] segmentCharges() {
+            double[][] out = new double[segments.size()][];
+            double[] mag = new double[boxLower.length];
+            for (int i = 0; i < mag.length; i++) mag[i] = Math.max(Math.abs(boxLower[i]), Math.abs(boxUpper[i]));
+            for (int k = 0; k < segments.size(); k++) {
+                Segment seg = segments.get(k);
+                double[] w = absForward(seg, tensor(mag, seg.in())).data();
+                double g = dev.verity.tensor.RoundingBounds.gamma(terms(seg) + 2);
+                double[] charge = new double[w.length];
+                for (int j = 0; j < w.length; j++) charge[j] = g * w[j];
+                out[k] = charge;
+                if (k < stages.size()) { // the activation's output magnitudes: σ is monotone
+                    ScalarActivation act = stages.get(k).activation();
+                    mag = new double[lower[k].length];
+                    for (int j = 0; j < mag.length; j++)
+                        mag[j] = Math.max(Math.abs(act.value(lower[k][j])), Math.abs(act.value(upper[k][j]))) * (1 + 1e-12) + 1e-300;
+                }
+            }
+            return out;
         }
 
         public int rows() { return rows; }
@@ -237,6 +285,7 @@ public final class LagrangianDual {
             if (lambda.length != stages.size()) throw new IllegalArgumentException("expected " + stages.size() + " multiplier blocks, got " + lambda.length);
             int stageCount = stages.size();
             double[] g = base.clone();
+            double[] err = charges == null ? null : baseError.clone();
             double[] mu = lastMu;
             double[][] zStar = new double[stageCount][];
             for (int k = stageCount - 1; k >= 0; k--) {
@@ -247,15 +296,21 @@ public final class LagrangianDual {
                 double[] z = new double[rows * n];
                 ScalarActivation act = st.activation();
                 for (int r = 0; r < rows; r++) {
-                    double s = 0;
+                    double s = 0, abs = 0, charged = 0;
                     for (int j = 0; j < n; j++) {
                         int i = r * n + j;
                         double zi = act.argmin(lam[i], mu[i], lo[j], hi[j]);
                         z[i] = zi;
                         // eq. 7 per neuron, minus the λ_k·b_k share of eq. 6's bias term.
-                        s += act.soundValue(lam[i], mu[i], zi) - lam[i] * b[j];
+                        double term = act.soundValue(lam[i], mu[i], zi) - lam[i] * b[j];
+                        s += term;
+                        if (err != null) {
+                            abs += Math.abs(term) + Math.abs(lam[i] * b[j]);
+                            charged += Math.abs(lam[i]) * charges[k][j];
+                        }
                     }
                     g[r] += s;
+                    if (err != null) err[r] += dev.verity.tensor.RoundingBounds.gamma(n + 3) * abs + 2 * dev.verity.tensor.RoundingBounds.U * Math.abs(g[r]) + charged;
                 }
                 zStar[k] = z;
                 mu = adjoint(segments.get(k), tensor(lam, st.shape())).data();
@@ -265,13 +320,18 @@ public final class LagrangianDual {
             double[] x0 = new double[rows * n0];
             for (int r = 0; r < rows; r++) {
                 double s = 0;
+                double abs = 0;
                 for (int i = 0; i < n0; i++) {
                     double v = mu[r * n0 + i];
                     double x = v > 0 ? boxUpper[i] : boxLower[i];
                     x0[r * n0 + i] = x;
                     s -= v * x;
+                    abs += Math.abs(v * x);
                 }
                 g[r] += s;
+                if (err != null) // the input sum, the last addition, and the subtraction of the error itself
+                    g[r] = Math.nextDown(g[r] - ((err[r] + dev.verity.tensor.RoundingBounds.gamma(n0 + 2) * abs + 4 * dev.verity.tensor.RoundingBounds.U * Math.abs(g[r]))
+                            * (1 + 1e-6) + Double.MIN_NORMAL));
             }
             if (!withSupergradient) return new Evaluation(g, null);
             // ∂g/∂λ_k = z_k* − A_k(x_{k−1}*): the residual of the dualised constraint at the minimiser.
@@ -407,6 +467,44 @@ public final class LagrangianDual {
             };
         }
         return x.reshape(s.out().withBatch(m));
+    }
+
+    /** |A_k| applied to {@code x} with |b_k|: the weights' and biases' absolute values (sound mode's charges). */
+    private static Tensor absForward(Segment s, Tensor x) {
+        int m = x.dim(0);
+        for (Node node : s.layers()) {
+            x = switch (node.layer()) {
+                case Layer.Dense d -> x.linear(d.weight().map(Math::abs), d.bias().map(Math::abs));
+                case Layer.Conv2d c -> x.conv2d(c.weight().map(Math::abs), c.bias().map(Math::abs), c.geometry());
+                case Layer.Affine a -> x.mul(a.scale().map(Math::abs)).add(a.shift().map(Math::abs));
+                case Layer.Flatten f -> x.reshape(node.shape().withBatch(m));
+                case Layer.Reshape r -> x.reshape(node.shape().withBatch(m));
+                case Layer.Input _, Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _,
+                        Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _, Layer.Add _ ->
+                        throw new IllegalStateException("not a linear layer of a segment: " + node.layer().describe());
+            };
+        }
+        return x.reshape(s.out().withBatch(m));
+    }
+
+    /**
+     * The length of the longest sum in A_kᵀ (and A_k) over all its layers together: the sum of each layer's, plus one per
+     * layer (the standard bound for a product of matrices computed one after the other).
+     */
+    private static long terms(Segment s) {
+        long t = 0;
+        for (Node node : s.layers()) {
+            t += 1 + switch (node.layer()) {
+                case Layer.Dense d -> Math.max(d.in(), d.out());
+                case Layer.Conv2d c -> (long) Math.max(c.weight().dim(0), c.weight().dim(1)) * c.weight().dim(2) * c.weight().dim(3);
+                case Layer.Affine a -> 1;
+                case Layer.Flatten f -> 0;
+                case Layer.Reshape r -> 0;
+                case Layer.Input _, Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _,
+                        Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _, Layer.Add _ -> 0;
+            };
+        }
+        return t;
     }
 
     /** The transpose of A_k's linear part applied to {@code a [m, ...out]}: {@code [m, ...in]}. */
