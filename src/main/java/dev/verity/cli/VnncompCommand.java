@@ -92,8 +92,9 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
         if (!kept.isEmpty()) checkSettings(settings, stderr);
         java.util.Set<Instance> keptInstances = kept.stream().map(Outcome::instance).collect(java.util.stream.Collectors.toSet());
         List<Instance> todo = rows.stream().filter(in -> !keptInstances.contains(in)).toList();
-        BatchRunner runner = new BatchRunner(VerifyOptions.defaults(Duration.ZERO).withBoundOptions(engineOptions.toOptions(true)).withMilp(milpOptions.toOptions()), timeoutScale, jobs,
-                Models::load, Properties::load);
+        if (!(timeoutScale > 0) || Double.isInfinite(timeoutScale))
+            throw new InvalidInputException("--timeout-scale must be a number > 0, got " + timeoutScale);
+        if (jobs < 1) throw new InvalidInputException("--jobs must be >= 1, got " + jobs);
         Path outDir = out.toAbsolutePath().getParent();
         Path ceDir = outDir.resolve("counterexamples");
         List<Outcome> outcomes;
@@ -129,7 +130,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
                     stderr.flush();
                 }
             };
-            outcomes.addAll(cluster.enabled() ? runOnCluster(todo, record, stderr) : runner.run(todo, record));
+            outcomes.addAll(run(todo, record, stderr));
         } catch (IOException e) {
             throw new InvalidInputException("cannot write the results file " + out + ": " + e.getMessage());
         }
@@ -137,22 +138,27 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /**
-     * Runs the instances on the cluster's workers ({@code --cluster}): each model and property sent once (by SHA-256), one
-     * task per instance, each outcome recorded as it arrives; returned in csv order.
+     * Runs the instances as tasks of the work-distribution port: on {@code --jobs} threads here, or on the cluster's workers
+     * ({@code --cluster}), each model and property sent once (by SHA-256). Each outcome is recorded as it arrives; they are
+     * returned in csv order. Both run the same {@link VnncompTask}, so they give the same answers.
      */
-    private List<Outcome> runOnCluster(List<Instance> todo, java.util.function.Consumer<Outcome> record, PrintWriter stderr) {
+    private List<Outcome> run(List<Instance> todo, java.util.function.Consumer<Outcome> record, PrintWriter stderr) {
         dev.verity.bounds.BoundOptions bounds = engineOptions.toOptions(true);
         dev.verity.milp.MilpOptions milp = milpOptions.toOptions().orElse(null);
-        dev.verity.cluster.ClusterTaskRunner tr;
-        try {
-            tr = new dev.verity.cluster.ClusterTaskRunner(cluster.settings(1, System.getenv()), Duration.ofSeconds(Math.max(1, joinWait)));
-        } catch (dev.verity.cluster.ClusterTaskRunner.ClusterException e) {
-            throw new InvalidInputException(e.getMessage());
-        }
-        try (tr) {
+        dev.verity.cluster.TaskRunner tr;
+        if (cluster.enabled()) {
+            try {
+                tr = new dev.verity.cluster.ClusterTaskRunner(cluster.settings(1, System.getenv()), Duration.ofSeconds(Math.max(1, joinWait)));
+            } catch (dev.verity.cluster.ClusterTaskRunner.ClusterException e) {
+                throw new InvalidInputException(e.getMessage());
+            }
             clusterRunner = tr;
             stderr.printf(Locale.ROOT, "cluster %s: %d workers; sending %d instances%n", cluster.name, tr.membersAlive(), todo.size());
             stderr.flush();
+        } else {
+            tr = new dev.verity.cluster.LocalTaskRunner(jobs);
+        }
+        try (tr) {
             Map<Path, String> hashes = new java.util.HashMap<>();
             Map<String, Instance> byId = new java.util.HashMap<>();
             List<VnncompTask> tasks = new ArrayList<>();

@@ -36,7 +36,7 @@ record VnncompTask(String id, int row, String onnxName, String vnnlibName, Strin
     @Override public Answer run(TaskContext context) {
         Path onnx = context.file(onnxHash, onnxName), vnnlib = context.file(vnnlibHash, vnnlibName);
         String key = "vnncomp " + timeoutScale + " " + bounds + " " + milp;
-        BatchRunner runner = context.shared(key, () -> new BatchRunner(options(bounds, milp), timeoutScale, 1, Models::load, Properties::load));
+        BatchRunner runner = context.shared(key, () -> new BatchRunner(options(bounds, milp), timeoutScale, Models::load, Properties::load));
         Outcome o = runner.runInstance(new Instance(row, onnxName, vnnlibName, onnx, vnnlib, timeoutSeconds));
         Counterexample ce = o.counterexample();
         return new Answer(o.result(), o.seconds(), o.method(), ce == null ? null : ce.input(), ce == null ? null : ce.output(),

@@ -17,12 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -30,8 +24,10 @@ import java.util.function.Function;
  * through {@link Verifier}, and speaks the competition's formats: result words ({@code sat} = falsified,
  * {@code unsat} = verified, {@code timeout}, {@code unknown}, {@code error}) and counterexample files.
  *
- * <p>One verifier per network, shared by that network's rows (and by the worker threads: the bound engine is
- * thread-safe) and dropped after its last row, so a long csv does not keep every network in memory.
+ * <p>One verifier per network, shared by that network's rows (and by the threads that run them: the bound engine is
+ * thread-safe); the last few networks stay loaded ({@link #runInstance}), so a csv grouped by network, as VNN-COMP's are,
+ * loads each once and does not keep every network in memory. The command runs the rows as tasks of the work-distribution
+ * port ({@code cluster.TaskRunner}: threads here, or a cluster's members), each through {@link #runInstance}.
  * A row that cannot be loaded or run becomes an {@code error} row and the batch goes on, as in the competition;
  * only a csv that names a missing file is refused up front, before hours are spent on the rows before it.
  */
@@ -64,7 +60,6 @@ public final class BatchRunner {
 
     private final VerifyOptions options;
     private final double timeoutScale;
-    private final int jobs;
     private final Function<Path, Network> loadNetwork;
     private final PropertyLoader loadProperty;
 
@@ -73,14 +68,12 @@ public final class BatchRunner {
      * @param loadNetwork  reads a model (the CLI passes its loader, whose errors name the file)
      * @param loadProperty reads a property and checks it against the network
      */
-    public BatchRunner(VerifyOptions options, double timeoutScale, int jobs, Function<Path, Network> loadNetwork,
+    public BatchRunner(VerifyOptions options, double timeoutScale, Function<Path, Network> loadNetwork,
                        PropertyLoader loadProperty) {
         if (!(timeoutScale > 0) || Double.isInfinite(timeoutScale))
             throw new InvalidInputException("--timeout-scale must be a number > 0, got " + timeoutScale);
-        if (jobs < 1) throw new InvalidInputException("--jobs must be >= 1, got " + jobs);
         this.options = options;
         this.timeoutScale = timeoutScale;
-        this.jobs = jobs;
         this.loadNetwork = loadNetwork;
         this.loadProperty = loadProperty;
     }
@@ -93,31 +86,6 @@ public final class BatchRunner {
     private record Loaded(Network net, Map<Duration, Verifier> verifiers, String error) {
         Verifier verifier(Duration budget, VerifyOptions options) {
             return verifiers.computeIfAbsent(budget, b -> new Verifier(net, options.withTimeout(b)));
-        }
-    }
-
-    /**
-     * Runs every instance, {@code jobs} at a time, telling {@code listener} about each as soon as it is done
-     * (from the worker threads: the listener must be thread-safe). Returns the outcomes in csv order.
-     */
-    public List<Outcome> run(List<Instance> instances, Consumer<Outcome> listener) {
-        Map<Path, AtomicInteger> remaining = new ConcurrentHashMap<>();
-        for (Instance in : instances) remaining.computeIfAbsent(in.onnx(), p -> new AtomicInteger()).incrementAndGet();
-        Map<Path, Loaded> loaded = new ConcurrentHashMap<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(jobs, Thread.ofPlatform().name("verity-batch-", 0).factory())) {
-            List<Future<Outcome>> futures = new ArrayList<>();
-            for (Instance in : instances) {
-                futures.add(pool.submit(() -> {
-                    Loaded l = loaded.computeIfAbsent(in.onnx(), this::load);
-                    Outcome o = runOne(in, l);
-                    if (remaining.get(in.onnx()).decrementAndGet() == 0) loaded.remove(in.onnx());
-                    listener.accept(o);
-                    return o;
-                }));
-            }
-            List<Outcome> out = new ArrayList<>();
-            for (Future<Outcome> f : futures) out.add(join(f));
-            return out;
         }
     }
 
@@ -162,19 +130,6 @@ public final class BatchRunner {
                     r.counterexample(), null);
         } catch (RuntimeException e) {
             return new Outcome(in, "error", (System.nanoTime() - t0) / 1e9, "", null, message(e));
-        }
-    }
-
-    private static Outcome join(Future<Outcome> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the batch", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
         }
     }
 
