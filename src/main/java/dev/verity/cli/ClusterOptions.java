@@ -40,7 +40,12 @@ final class ClusterOptions {
             description = "First port to listen on; the next free one is taken when it is in use (default ${DEFAULT-VALUE}).")
     int port;
 
-    boolean enabled() { return name != null; }
+    /** Whether {@code --cluster} was given; cluster options without it are bad input (they would be ignored silently). */
+    boolean enabled() {
+        if (name == null && (!members.isEmpty() || passwordFile != null || bind != null))
+            throw new InvalidInputException("--members, --bind and --password-file need --cluster NAME");
+        return name != null;
+    }
 
     /** The settings, with the password from the environment or the file. */
     ClusterSettings settings(int threads, java.util.Map<String, String> environment) {

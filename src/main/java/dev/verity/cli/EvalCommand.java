@@ -177,6 +177,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
         // Every flag is checked before anything is loaded or computed.
+        cluster.enabled();
         if (eps == null && !radius) throw new InvalidInputException("--eps is required (the radii to evaluate), unless --radius is given");
         var parsed = spec.commandLine().getParseResult();
         if (!radius && (parsed.hasMatchedOption("--eps-max") || parsed.hasMatchedOption("--radius-tolerance")))

@@ -85,6 +85,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
     @Override public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
         // Everything that can make the batch bad input is checked before the first instance runs.
+        cluster.enabled();
         Map<String, String> table = expected == null ? null : BatchRunner.readExpected(expected);
         List<Instance> rows = BatchRunner.readInstances(instances);
         List<Outcome> kept = resume ? previousRows(rows) : List.of();

@@ -78,6 +78,17 @@ class VnncompClusterTest {
         return lines;
     }
 
+    /** Cluster options without --cluster would be ignored: they are refused, before anything is read. */
+    @Test
+    void clusterOptionsWithoutAClusterAreRefused(@TempDir Path dir) {
+        var v = cli("vnncomp", dir.resolve("missing.csv").toString(), "--members", "10.0.0.1:5701");
+        assertEquals(Main.EXIT_BAD_INPUT, v.status(), v.err());
+        assertTrue(v.err().contains("need --cluster"), v.err());
+        var e = cli("eval", dir.resolve("missing.onnx").toString(), "--data", dir.toString(), "--eps", "0.1", "--password-file", "pw");
+        assertEquals(Main.EXIT_BAD_INPUT, e.status(), e.err());
+        assertTrue(e.err().contains("need --cluster"), e.err());
+    }
+
     /** The rows sorted, without the time column. */
     private static List<String> withoutTimes(Path results) throws IOException {
         return Files.readAllLines(results).stream().map(l -> {
