@@ -162,7 +162,7 @@ public final class Evaluation {
     /**
      * As {@link #run}, with the (image, ε) pairs run as tasks of {@code runner} (a cluster's: {@code eval --cluster}): the
      * model file goes to the members once by SHA-256, with the normalisation in front of it, and each task returns its
-     * outcomes, appended to {@code out} as it ends. {@code net} must be {@code normalization.prependTo(model, samples)}.
+     * outcomes, appended to {@code out} as it ends; a task that failed there gives an error result for each of its methods. {@code net} must be {@code normalization.prependTo(model, samples)}.
      */
     public int runOn(dev.verity.cluster.TaskRunner runner, java.nio.file.Path model, Normalization normalization, List<ResultLine> existing,
                      ResultsFile out, Listener listener) {
@@ -177,9 +177,13 @@ public final class Evaluation {
         runner.runAll(tasks, (t, r) -> {
             switch (r) {
                 case dev.verity.cluster.TaskResult.Done<java.util.ArrayList<ResultLine.Outcome>> d -> d.value().forEach(out::append);
-                case dev.verity.cluster.TaskResult.Failed<java.util.ArrayList<ResultLine.Outcome>> f ->
-                        throw new IllegalStateException("image " + ((EvalTask) t).image() + " at eps " + ((EvalTask) t).eps() + " failed on the cluster: "
-                                + f.error() + " (the results so far are in " + out.path() + "; --resume runs the rest)");
+                case dev.verity.cluster.TaskResult.Failed<java.util.ArrayList<ResultLine.Outcome>> f -> {
+                    // A task that failed on the cluster (e.g. it took down two members) is an error result per method, as a
+                    // method that fails locally is; the rest of the run goes on.
+                    EvalTask e = (EvalTask) t;
+                    for (EvalMethod m : e.todo())
+                        out.append(new ResultLine.Outcome(e.image(), e.eps(), m.name(), Status.ERROR, true, 0, Double.NaN, null, "cluster: " + f.error()));
+                }
             }
             listener.progress(++finished[0], tasks.size());
         });
