@@ -223,7 +223,7 @@ public final class BoundEngine {
         BoxRounding last = lastRounding.get();
         if (last != null && (last.box() == box || (Arrays.equals(last.box().lower(), box.lower()) && Arrays.equals(last.box().upper(), box.upper()))))
             return last.rounding();
-        RoundingErrors r = new RoundingErrors(net, constants, intervalPass(box));
+        RoundingErrors r = new RoundingErrors(net, intervals, intervalPass(box));
         lastRounding.set(new BoxRounding(box, r));
         return r;
     }
@@ -283,7 +283,7 @@ public final class BoundEngine {
         double[] folded = null; // |W|·|h| + |b| per output, when C was folded into a dense output layer
         if (cw != obj.c() && out.layer() instanceof Layer.Dense dense) {
             Tensor magT = new Tensor(mag, 1, n);
-            folded = magT.linear(constants.absolute(dense.weight()), constants.absolute(dense.bias())).data();
+            folded = magT.linear(intervals.abs(dense.weight()), intervals.abs(dense.bias())).data();
         }
         double g = RoundingErrors.gamma(Math.max(n, k) + 2);
         for (int i = 0; i < m; i++) {

@@ -144,5 +144,6 @@ public final class IntervalOps implements Ops<IntervalTensor> {
 
     static Tensor radius(IntervalTensor x) { return x.upper().sub(x.lower()).scale(0.5); }
 
-    private Tensor abs(Tensor w) { return absCache.computeIfAbsent(w, t -> t.map(Math::abs)); }
+    /** |w| of a weight or bias tensor, computed once per tensor (also sound mode's charges use it: {@link RoundingErrors}). */
+    Tensor abs(Tensor w) { return absCache.computeIfAbsent(w, t -> t.map(Math::abs)); }
 }

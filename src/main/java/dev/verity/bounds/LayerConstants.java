@@ -17,14 +17,6 @@ final class LayerConstants {
     private final Map<Integer, Tensor> transposed = new ConcurrentHashMap<>();
     private final Map<Integer, Tensor> flatBias = new ConcurrentHashMap<>();
     private static final Tensor NONE = Tensor.zeros(0);
-    /** |t| of weight and bias tensors (by identity: an imported network's tensors never change), for sound mode's charges. */
-    private final Map<Tensor, Tensor> absolute = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
-
-    /** The element-wise absolute value of a weight or bias tensor, computed once per tensor. */
-    Tensor absolute(Tensor t) {
-        return absolute.computeIfAbsent(t, k -> k.map(Math::abs));
-    }
-
     /** {@code W^T [in, out]} of a dense node, so that {@code linear(A, W^T)} maps {@code A [.., out]} to {@code A·W [.., in]}. */
     Tensor transposedWeight(int id, Layer.Dense d) {
         return transposed.computeIfAbsent(id, k -> d.weight().transpose(1, 0));

@@ -34,15 +34,19 @@ final class RoundingErrors {
     static final double SAFETY = 1 + 1e-6;
 
     private final Network net;
-    private final LayerConstants constants;
+    /** |W| of the network's tensors, cached (the interval propagation's). */
+    private final IntervalOps ops;
     /** By node id: a bound of |value| of every element over the box (flat), from outward interval bounds. */
     private final double[][] magnitude;
     private final Map<Integer, double[]> linearCharges = new ConcurrentHashMap<>();
 
-    /** @param intervals outward-rounded interval bounds of every node over the box (by node id, batch of one) */
-    RoundingErrors(Network net, LayerConstants constants, List<IntervalTensor> intervals) {
+    /**
+     * @param abs       whose {@link IntervalOps#abs} cache gives |W| (one copy per network)
+     * @param intervals outward-rounded interval bounds of every node over the box (by node id, batch of one)
+     */
+    RoundingErrors(Network net, IntervalOps abs, List<IntervalTensor> intervals) {
         this.net = net;
-        this.constants = constants;
+        this.ops = abs;
         this.magnitude = new double[intervals.size()][];
         for (int id = 0; id < intervals.size(); id++) {
             double[] lo = intervals.get(id).lower().data(), hi = intervals.get(id).upper().data();
@@ -143,9 +147,9 @@ final class RoundingErrors {
         Tensor mag = new Tensor(magnitude[src].clone(), in.shape().withBatch(1));
         int numel = node.shape().numel();
         double[] w = switch (node.layer()) {
-            case Layer.Dense d -> mag.linear(constants.absolute(d.weight()), constants.absolute(d.bias())).data();
-            case Layer.Conv2d c -> mag.conv2d(constants.absolute(c.weight()), constants.absolute(c.bias()), c.geometry()).data();
-            case Layer.Affine af -> mag.mul(constants.absolute(af.scale())).add(constants.absolute(af.shift())).data();
+            case Layer.Dense d -> mag.linear(ops.abs(d.weight()), ops.abs(d.bias())).data();
+            case Layer.Conv2d c -> mag.conv2d(ops.abs(c.weight()), ops.abs(c.bias()), c.geometry()).data();
+            case Layer.Affine af -> mag.mul(ops.abs(af.scale())).add(ops.abs(af.shift())).data();
             case Layer.AvgPool2d ap -> mag.avgPool2d(ap.geometry()).data();
             case Layer.Input _, Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _,
                     Layer.Flatten _, Layer.Reshape _, Layer.Transpose _, Layer.Pad _, Layer.Add _ ->

@@ -51,7 +51,7 @@ final class CheckCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(e.getMessage());
         }
-        String modelSha = FileDigest.sha256(model), propertySha = FileDigest.sha256(property);
+        String modelSha = dev.verity.io.Digests.sha256(model), propertySha = dev.verity.io.Digests.sha256(property);
         CertificateChecker.Result r = CertificateChecker.check(net, p, modelSha, propertySha, cert);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -213,7 +213,7 @@ final class EvalCommand implements Callable<Integer> {
 
         OutputFolder folder = new OutputFolder(out != null ? out : Path.of("eval-" + stem(model)));
         Map<String, String> identity = new LinkedHashMap<>();
-        identity.put("model_sha256", FileDigest.sha256(model));
+        identity.put("model_sha256", dev.verity.io.Digests.sha256(model));
         identity.put("data", ds.name());
         identity.put("normalization", norm.toString());
         // The same keys with or without an ε list, so a folder can go on with --radius, --eps or both.

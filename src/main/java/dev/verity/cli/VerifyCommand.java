@@ -84,7 +84,7 @@ final class VerifyCommand implements Callable<Integer> {
         Network net = Models.load(model);
         VnnlibProperty p = Properties.load(property, net, model);
         PrintWriter out = spec.commandLine().getOut();
-        String modelSha = FileDigest.sha256(model), propertySha = FileDigest.sha256(property);
+        String modelSha = dev.verity.io.Digests.sha256(model), propertySha = dev.verity.io.Digests.sha256(property);
         if (!json) {
             out.printf("model     %s: input %s, output %s, %,d ReLUs, sha256 %s%n", model, net.inputShape(), net.outputShape(), net.reluCount(), modelSha);
             out.printf("property  %s: %d case(s), %d disjunct(s), sha256 %s%n", property, p.cases().size(), p.disjunctCount(), propertySha);

@@ -35,7 +35,7 @@ public record ClusterSettings(String name, String password, List<String> members
      * whoever can read the network can join (docs/scale-out.md).
      */
     public String hazelcastName() {
-        return name + "-" + Digests.sha256(("verity-cluster\n" + name + "\n" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 24);
+        return name + "-" + dev.verity.io.Digests.sha256(("verity-cluster\n" + name + "\n" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 24);
     }
 
     @Override public String toString() { // never the password

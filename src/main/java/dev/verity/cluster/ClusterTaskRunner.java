@@ -98,7 +98,7 @@ public final class ClusterTaskRunner implements TaskRunner {
     }
 
     @Override public String publish(Path file) {
-        String h = Digests.sha256(file);
+        String h = dev.verity.io.Digests.sha256(file);
         if (!files.containsKey(h)) {
             try {
                 files.set(h, Files.readAllBytes(file));

@@ -37,7 +37,7 @@ public final class LocalTaskRunner implements TaskRunner {
     }
 
     @Override public String publish(Path file) {
-        String h = Digests.sha256(file);
+        String h = dev.verity.io.Digests.sha256(file);
         files.putIfAbsent(h, file);
         return h;
     }

@@ -42,7 +42,7 @@ final class WorkerContext implements TaskContext {
         return fetched.computeIfAbsent(sha256, h -> {
             byte[] bytes = files.get(h);
             if (bytes == null) throw new IllegalStateException("the cluster holds no file " + h + " (" + name + ")");
-            if (!Digests.sha256(bytes).equals(h)) throw new IllegalStateException("file " + name + " arrived corrupted (SHA-256 differs)");
+            if (!dev.verity.io.Digests.sha256(bytes).equals(h)) throw new IllegalStateException("file " + name + " arrived corrupted (SHA-256 differs)");
             String base = Path.of(name).getFileName().toString().replaceAll("[^A-Za-z0-9._-]", "_");
             Path p = folder.resolve(h.substring(0, 16) + "-" + base);
             try {

@@ -214,7 +214,7 @@ public final class LagrangianDual {
             for (int i = 0; i < mag.length; i++) mag[i] = Math.max(Math.abs(boxLower[i]), Math.abs(boxUpper[i]));
             for (int k = 0; k < segments.size(); k++) {
                 Segment seg = segments.get(k);
-                double[] w = absForward(seg, tensor(mag, seg.in())).data();
+                double[] w = forward(seg, tensor(mag, seg.in()), t -> t.map(Math::abs)).data();
                 double g = dev.verity.tensor.RoundingBounds.gamma(terms(seg) + 2);
                 double[] charge = new double[w.length];
                 for (int j = 0; j < w.length; j++) charge[j] = g * w[j];
@@ -453,30 +453,20 @@ public final class LagrangianDual {
 
     /** A_k(x) for a batch {@code [m, ...in]}, biases included. */
     private static Tensor forward(Segment s, Tensor x) {
-        int m = x.dim(0);
-        for (Node node : s.layers()) {
-            x = switch (node.layer()) {
-                case Layer.Dense d -> x.linear(d.weight(), d.bias());
-                case Layer.Conv2d c -> x.conv2d(c.weight(), c.bias(), c.geometry());
-                case Layer.Affine a -> x.mul(a.scale()).add(a.shift());
-                case Layer.Flatten f -> x.reshape(node.shape().withBatch(m));
-                case Layer.Reshape r -> x.reshape(node.shape().withBatch(m));
-                case Layer.Input _, Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _,
-                        Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _, Layer.Add _ ->
-                        throw new IllegalStateException("not a linear layer of a segment: " + node.layer().describe());
-            };
-        }
-        return x.reshape(s.out().withBatch(m));
+        return forward(s, x, t -> t);
     }
 
-    /** |A_k| applied to {@code x} with |b_k|: the weights' and biases' absolute values (sound mode's charges). */
-    private static Tensor absForward(Segment s, Tensor x) {
+    /**
+     * A_k(x) with every weight, bias, scale and shift passed through {@code map} first: the identity for A_k itself,
+     * the absolute value for |A_k|·x + |b_k| (sound mode's charges).
+     */
+    private static Tensor forward(Segment s, Tensor x, java.util.function.UnaryOperator<Tensor> map) {
         int m = x.dim(0);
         for (Node node : s.layers()) {
             x = switch (node.layer()) {
-                case Layer.Dense d -> x.linear(d.weight().map(Math::abs), d.bias().map(Math::abs));
-                case Layer.Conv2d c -> x.conv2d(c.weight().map(Math::abs), c.bias().map(Math::abs), c.geometry());
-                case Layer.Affine a -> x.mul(a.scale().map(Math::abs)).add(a.shift().map(Math::abs));
+                case Layer.Dense d -> x.linear(map.apply(d.weight()), map.apply(d.bias()));
+                case Layer.Conv2d c -> x.conv2d(map.apply(c.weight()), map.apply(c.bias()), c.geometry());
+                case Layer.Affine a -> x.mul(map.apply(a.scale())).add(map.apply(a.shift()));
                 case Layer.Flatten f -> x.reshape(node.shape().withBatch(m));
                 case Layer.Reshape r -> x.reshape(node.shape().withBatch(m));
                 case Layer.Input _, Layer.Relu _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _,

@@ -1,30 +1,36 @@
-package dev.verity.cluster;
+package dev.verity.io;
+
+import dev.verity.InvalidInputException;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 of files and strings, in lower-case hex. */
-final class Digests {
+/**
+ * SHA-256 in lower-case hex. Of an input file: printed beside every verdict and stored in every results folder (a
+ * corrupted or swapped model can load as another valid network, and the digest is what says which bytes were
+ * verified), and the address under which a cluster sends the file to its members.
+ */
+public final class Digests {
     private Digests() {}
 
-    static String sha256(Path file) {
+    /** @throws InvalidInputException naming the file when it cannot be read */
+    public static String sha256(Path file) {
         MessageDigest md = sha256();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            for (int r; (r = in.read(buf)) > 0; ) md.update(buf, 0, r);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
         }
         return HexFormat.of().formatHex(md.digest());
     }
 
-    static String sha256(byte[] bytes) {
+    public static String sha256(byte[] bytes) {
         return HexFormat.of().formatHex(sha256().digest(bytes));
     }
 
