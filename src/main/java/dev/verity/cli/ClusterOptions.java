@@ -41,6 +41,19 @@ final class ClusterOptions {
     int port;
 
     /** Whether {@code --cluster} was given; cluster options without it are bad input (they would be ignored silently). */
+    @Option(names = "--join-wait", defaultValue = "60", paramLabel = "S",
+            description = "--cluster: seconds to wait for a worker to join, at the start and whenever every worker has left (default ${DEFAULT-VALUE}).")
+    int joinWait;
+
+    /** Joins the cluster as a submitter; no worker within {@code --join-wait} is bad input, said with the reason. */
+    dev.verity.cluster.ClusterTaskRunner connect() {
+        try {
+            return new dev.verity.cluster.ClusterTaskRunner(settings(1, System.getenv()), java.time.Duration.ofSeconds(Math.max(1, joinWait)));
+        } catch (dev.verity.cluster.ClusterTaskRunner.ClusterException e) {
+            throw new InvalidInputException(e.getMessage());
+        }
+    }
+
     boolean enabled() {
         if (name == null && (!members.isEmpty() || passwordFile != null || bind != null))
             throw new InvalidInputException("--members, --bind and --password-file need --cluster NAME");

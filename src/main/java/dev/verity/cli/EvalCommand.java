@@ -140,10 +140,6 @@ final class EvalCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
-    @Option(names = "--join-wait", defaultValue = "60", paramLabel = "S",
-            description = "--cluster: seconds to wait for a worker to join, at the start and whenever every worker has left (default ${DEFAULT-VALUE}).")
-    int joinWait;
-
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     /**
@@ -151,12 +147,7 @@ final class EvalCommand implements Callable<Integer> {
      * progress line per 1 % with the workers alive.
      */
     private int runOnCluster(Evaluation evaluation, Normalization norm, List<ResultLine> existing, ResultsFile file, PrintWriter stderr) {
-        dev.verity.cluster.ClusterTaskRunner tr;
-        try {
-            tr = new dev.verity.cluster.ClusterTaskRunner(cluster.settings(1, System.getenv()), java.time.Duration.ofSeconds(Math.max(1, joinWait)));
-        } catch (dev.verity.cluster.ClusterTaskRunner.ClusterException e) {
-            throw new InvalidInputException(e.getMessage());
-        }
+        dev.verity.cluster.ClusterTaskRunner tr = cluster.connect();
         try (tr) {
             stderr.printf("cluster %s: %d workers%n", cluster.name, tr.membersAlive());
             stderr.flush();

@@ -16,7 +16,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -72,10 +71,6 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Mixin MilpOptionsMixin milpOptions = new MilpOptionsMixin();
 
     @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
-
-    @Option(names = "--join-wait", defaultValue = "60", paramLabel = "S",
-            description = "--cluster: seconds to wait for a worker to join, at the start and whenever every worker has left (default ${DEFAULT-VALUE}).")
-    int joinWait;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -148,11 +143,7 @@ final class VnncompCommand implements java.util.concurrent.Callable<Integer> {
         dev.verity.milp.MilpOptions milp = milpOptions.toOptions().orElse(null);
         dev.verity.cluster.TaskRunner tr;
         if (cluster.enabled()) {
-            try {
-                tr = new dev.verity.cluster.ClusterTaskRunner(cluster.settings(1, System.getenv()), Duration.ofSeconds(Math.max(1, joinWait)));
-            } catch (dev.verity.cluster.ClusterTaskRunner.ClusterException e) {
-                throw new InvalidInputException(e.getMessage());
-            }
+            tr = cluster.connect();
             clusterRunner = tr;
             stderr.printf(Locale.ROOT, "cluster %s: %d workers; sending %d instances%n", cluster.name, tr.membersAlive(), todo.size());
             stderr.flush();

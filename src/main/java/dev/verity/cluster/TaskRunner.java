@@ -11,7 +11,10 @@ import java.util.function.BiConsumer;
  * Hazelcast cluster ({@code verity worker}).
  */
 public interface TaskRunner extends AutoCloseable {
-    /** Makes a file's bytes available to tasks under its SHA-256 (returned), sent at most once per member. */
+    /**
+     * Makes a file available to tasks under the key returned ({@link TaskContext#file}): on a cluster its SHA-256, the
+     * bytes sent at most once per member; locally its path.
+     */
     String publish(Path file);
 
     /**
