@@ -33,21 +33,26 @@ record DisjunctRows(int[] open, List<LinearConstraint> rows, int[] rowStart) {
     }
 
     /**
-     * Per disjunct: its margin (the largest lower bound of its rows, −∞ with no rows, at least {@code floor[i]}), the row
-     * giving it (−1 with none), and whether some row's bound counts as positive.
+     * Per disjunct: its margin (the largest lower bound of its rows, or of a combination of them, −∞ with no rows, at
+     * least {@code floor[i]}), the row giving the best single-row bound (−1 with none), whether the margin counts as
+     * positive, and the row weights when a combination of several rows gave it (null otherwise; {@link RowCombination}).
      */
-    record Judged(double[] margin, int[] bestRow, boolean[] excluded) {}
+    record Judged(double[] margin, int[] bestRow, boolean[] excluded, double[][] weights) {}
 
     /**
-     * Judges the rows' lower bounds {@code lower} of the linear functions {@code coeff·x + …} (row-major {@code [rows, n]})
-     * over the box {@code [lo, hi]}. The tolerance scales with the terms a bound was summed from: {@code base[r]} (what
-     * the caller knows of the constant term) plus {@code |a|·max(|l|, |u|)} over the input.
+     * Judges the rows' lower bounds {@code lower} of the linear functions {@code coeff·x + bias} (row-major
+     * {@code [rows, n]}) over the box {@code [lo, hi]}. The tolerance scales with the terms a bound was summed from:
+     * {@code base[r]} (what the caller knows of the constant term) plus {@code |a|·max(|l|, |u|)} over the input. With
+     * {@code bias} (null: not known), a disjunct of several rows that no single row excludes is tried with the best
+     * combination of its rows ({@link RowCombination}).
      */
-    Judged judge(double[] lower, double[] base, double[] coeff, double[] lo, double[] hi, double[] floor, Certifier certifier) {
+    Judged judge(double[] lower, double[] bias, double[] base, double[] coeff, double[] lo, double[] hi, double[] floor,
+                 Certifier certifier) {
         int n = lo.length;
         double[] margin = new double[open.length];
         int[] bestRow = new int[open.length];
         boolean[] excluded = new boolean[open.length];
+        double[][] weights = new double[open.length][];
         for (int i = 0; i < open.length; i++) {
             double m = Double.NEGATIVE_INFINITY;
             bestRow[i] = -1;
@@ -58,9 +63,36 @@ record DisjunctRows(int[] open, List<LinearConstraint> rows, int[] rowStart) {
                 for (int j = 0; j < n; j++) magnitude += Math.abs(coeff[r * n + j]) * Math.max(Math.abs(lo[j]), Math.abs(hi[j]));
                 excluded[i] |= certifier.certified(l, magnitude);
             }
+            if (!excluded[i] && bias != null && rowStart[i + 1] - rowStart[i] >= 2) {
+                RowCombination best = RowCombination.best(coeff, bias, rowStart[i], rowStart[i + 1], lo, hi);
+                if (best.value() > m && certifier.certified(best.value(), best.magnitude())) {
+                    m = best.value();
+                    weights[i] = best.weights();
+                    excluded[i] = true;
+                }
+            }
             margin[i] = Math.max(m, floor[i]);
         }
-        return new Judged(margin, bestRow, excluded);
+        return new Judged(margin, bestRow, excluded, weights);
+    }
+
+    /**
+     * The input coefficients of disjunct i's judged bound: its best row's, or the weighted sum of its rows' when a
+     * combination gave the margin (null when it has no row).
+     */
+    double[] direction(Judged j, int i, double[] coeff, int n) {
+        if (j.weights()[i] == null) return j.bestRow()[i] < 0 ? null : java.util.Arrays.copyOfRange(coeff, j.bestRow()[i] * n, (j.bestRow()[i] + 1) * n);
+        double[] a = new double[n], w = j.weights()[i];
+        for (int r = rowStart[i]; r < rowStart[i + 1]; r++)
+            for (int k = 0; k < n; k++) a[k] += w[r - rowStart[i]] * coeff[r * n + k];
+        return a;
+    }
+
+    /** The corner of the box {@code [lo, hi]} where {@code a·x} is smallest. */
+    static double[] minimisingCorner(double[] a, double[] lo, double[] hi) {
+        double[] x = new double[lo.length];
+        for (int j = 0; j < x.length; j++) x[j] = a[j] >= 0 ? lo[j] : hi[j];
+        return x;
     }
 
     /** The corner of the box {@code [lo, hi]} where row {@code r} of {@code coeff} ({@code [rows, n]}) is smallest. */

@@ -121,8 +121,8 @@ public final class InputSplit {
     }
 
     /** A bounded box: per open disjunct its margin, whether it is excluded, and the row that gave the margin. */
-    private record Bounded(double[] lo, double[] hi, int[] open, double[] margins, boolean[] excluded, int[] bestRow,
-                           InputLinearBound lin) {
+    private record Bounded(double[] lo, double[] hi, int[] open, double[] margins, boolean[] excluded, double[][] direction,
+                           double[][] weights, InputLinearBound lin) {
         int[] stillOpen() {
             int c = 0;
             for (boolean e : excluded) if (!e) c++;
@@ -266,6 +266,10 @@ public final class InputSplit {
         double[] lower = b.lin().lower();
         for (int i = 0; i < b.open().length; i++) {
             if (!b.excluded()[i]) continue;
+            if (b.weights()[i] != null) { // no single row did it: the combination's value is the margin
+                box.excludedByCombination(b.open()[i], b.weights()[i], b.margins()[i]);
+                continue;
+            }
             int best = -1;
             for (int r = rows.rowStart()[i]; r < rows.rowStart()[i + 1]; r++) if (best < 0 || lower[r] > lower[best]) best = r;
             box.excluded(b.open()[i], best - rows.rowStart()[i], lower[best]);
@@ -288,8 +292,11 @@ public final class InputSplit {
         InputLinearBound lin = engine.linearLower(options.method(), new Interval(lo, hi), rows.objective(net.outputShape().numel()), known);
         double[] base = new double[lin.bias().length];
         for (int r = 0; r < base.length; r++) base[r] = Math.abs(lin.bias()[r]);
-        DisjunctRows.Judged j = rows.judge(lin.lower(), base, lin.coeff().data(), lo, hi, floor, certifier);
-        return new Bounded(lo, hi, open, j.margin(), j.excluded(), j.bestRow(), lin);
+        DisjunctRows.Judged j = rows.judge(lin.lower(), lin.bias(), base, lin.coeff().data(), lo, hi, floor, certifier);
+        int n = lo.length;
+        double[][] direction = new double[open.length][];
+        for (int i = 0; i < open.length; i++) if (!j.excluded()[i]) direction[i] = rows.direction(j, i, lin.coeff().data(), n);
+        return new Bounded(lo, hi, open, j.margin(), j.excluded(), direction, j.weights(), lin);
     }
 
     /**
@@ -298,12 +305,11 @@ public final class InputSplit {
      */
     private static int[] splitDimensions(Bounded b) {
         int n = b.lo().length;
-        double[] coeff = b.lin().coeff().data();
         double[] score = new double[n];
         for (int i = 0; i < b.open().length; i++) {
-            if (b.excluded()[i] || b.bestRow()[i] < 0) continue;
-            int r = b.bestRow()[i];
-            for (int j = 0; j < n; j++) score[j] += Math.abs(coeff[r * n + j]) * (b.hi()[j] - b.lo()[j]);
+            double[] a = b.direction()[i];
+            if (b.excluded()[i] || a == null) continue;
+            for (int j = 0; j < n; j++) score[j] += Math.abs(a[j]) * (b.hi()[j] - b.lo()[j]);
         }
         List<Integer> dims = new ArrayList<>();
         for (int j = 0; j < n; j++) {
@@ -333,8 +339,8 @@ public final class InputSplit {
         for (int j = 0; j < centre.length; j++) centre[j] = 0.5 * b.lo()[j] + 0.5 * b.hi()[j];
         points.add(centre);
         for (int i = 0; i < b.open().length; i++) {
-            if (b.excluded()[i] || b.bestRow()[i] < 0) continue;
-            double[] corner = DisjunctRows.minimisingCorner(b.lin().coeff().data(), b.bestRow()[i], b.lo(), b.hi());
+            if (b.excluded()[i] || b.direction()[i] == null) continue;
+            double[] corner = DisjunctRows.minimisingCorner(b.direction()[i], b.lo(), b.hi());
             if (points.stream().noneMatch(p -> Arrays.equals(p, corner))) points.add(corner);
         }
         for (double[] x : points) {

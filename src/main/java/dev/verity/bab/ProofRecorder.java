@@ -43,6 +43,12 @@ public final class ProofRecorder {
             if (claim > 0) excluded.add(new Certificate.Exclusion(disjunct, row, claim));
         }
 
+        /** Disjunct excluded by the combination of its rows with {@code weights} ({@link RowCombination}). */
+        void excludedByCombination(int disjunct, double[] weights, double bound) {
+            double claim = bound * CLAIM_FACTOR;
+            if (claim > 0) excluded.add(new Certificate.Exclusion(disjunct, -1, claim, weights));
+        }
+
         Box[] split(int dim, double at) {
             this.dim = dim;
             this.at = at;

@@ -209,7 +209,7 @@ public final class ReluSplit {
             DisjunctRows rows = rowsOf.get(q);
             double[] coeff = b.coeff().data(), base = new double[b.lower().length];
             for (int r = 0; r < base.length; r++) base[r] = Math.abs(b.lower()[r]);
-            DisjunctRows.Judged j = rows.judge(b.lower(), base, coeff, box.lower(), box.upper(), ch.floor(), certifier);
+            DisjunctRows.Judged j = rows.judge(b.lower(), null, base, coeff, box.lower(), box.upper(), ch.floor(), certifier);
             for (int i = 0; i < ch.open().length; i++) {
                 if (j.excluded()[i]) continue;
                 int bestRow = j.bestRow()[i];

@@ -39,6 +39,35 @@ public record Certificate(String modelSha256, String propertySha256, List<CasePr
     /** The box split at {@code at} on input {@code dim}: {@code low} keeps x_dim ≤ at, {@code high} x_dim ≥ at. */
     public record Split(int dim, double at, Node low, Node high) { }
 
-    /** Disjunct {@code disjunct} excluded because row {@code row}'s {@code c·y + d} is at least {@code bound} > 0 on the box. */
-    public record Exclusion(int disjunct, int row, double bound) { }
+    /**
+     * Disjunct {@code disjunct} excluded because row {@code row}'s {@code c·y + d} is at least {@code bound} > 0 on the box,
+     * or, with {@code weights} (one per row of the disjunct, ≥ 0; then {@code row} is −1), because the combination
+     * {@code Σ_r weights[r]·(c_r·y + d_r)} is: no point of the box satisfies every row of the disjunct.
+     */
+    public record Exclusion(int disjunct, int row, double bound, double[] weights) {
+        public Exclusion {
+            weights = weights == null ? null : weights.clone();
+        }
+
+        /** Exclusion by one row. */
+        public Exclusion(int disjunct, int row, double bound) {
+            this(disjunct, row, bound, null);
+        }
+
+        @Override public double[] weights() { return weights == null ? null : weights.clone(); }
+
+        @Override public boolean equals(Object o) {
+            return o instanceof Exclusion e && e.disjunct == disjunct && e.row == row && Double.compare(e.bound, bound) == 0
+                    && java.util.Arrays.equals(e.weights, weights);
+        }
+
+        @Override public int hashCode() {
+            return java.util.Objects.hash(disjunct, row, bound, java.util.Arrays.hashCode(weights));
+        }
+
+        @Override public String toString() {
+            return "Exclusion[disjunct=" + disjunct + ", row=" + row + ", bound=" + bound
+                    + (weights == null ? "" : ", weights=" + java.util.Arrays.toString(weights)) + "]";
+        }
+    }
 }

@@ -72,13 +72,23 @@ public final class CertificateChecker {
         for (Certificate.Exclusion e : node.excluded()) {
             if (e.disjunct() < 0 || e.disjunct() >= c.unsafe().size()) return "case " + k + ": no disjunct " + e.disjunct();
             Disjunct d = c.unsafe().get(e.disjunct());
-            if (e.row() < 0 || e.row() >= d.rows().size()) return "case " + k + " disjunct " + e.disjunct() + ": no row " + e.row();
+            double[] w = e.weights();
+            if (w == null && (e.row() < 0 || e.row() >= d.rows().size())) return "case " + k + " disjunct " + e.disjunct() + ": no row " + e.row();
+            if (w != null && (e.row() != -1 || w.length != d.rows().size()))
+                return "case " + k + " disjunct " + e.disjunct() + ": " + w.length + " weights for " + d.rows().size() + " rows (and row must be -1)";
             if (!(e.bound() > 0)) return "case " + k + " disjunct " + e.disjunct() + ": a claimed bound " + e.bound() + " excludes nothing";
-            LinearConstraint row = d.rows().get(e.row());
-            double checked = bounds.outputRowLower(row.c(), row.d());
+            double checked;
+            if (w == null) {
+                LinearConstraint row = d.rows().get(e.row());
+                checked = bounds.outputRowLower(row.c(), row.d());
+            } else {
+                for (double x : w)
+                    if (!(x >= 0) || !Double.isFinite(x)) return "case " + k + " disjunct " + e.disjunct() + ": a weight " + x + " is not finite and >= 0";
+                checked = combinationLower(bounds, d, w);
+            }
             if (!(checked >= e.bound()))
-                return "case " + k + " disjunct " + e.disjunct() + " row " + e.row() + " on box " + box(lo, hi) + ": claimed bound "
-                        + e.bound() + ", but the checker's is " + checked;
+                return "case " + k + " disjunct " + e.disjunct() + (w == null ? " row " + e.row() : " combination of rows") + " on box "
+                        + box(lo, hi) + ": claimed bound " + e.bound() + ", but the checker's is " + checked;
             excluded[e.disjunct()] = true;
         }
         Certificate.Split s = node.split();
@@ -97,6 +107,36 @@ public final class CertificateChecker {
         highLo[s.dim()] = s.at();
         String why = node(net, c, k, s.low(), lo, lowHi, l, u, excluded, boxes);
         return why != null ? why : node(net, c, k, s.high(), highLo, hi, l, u, excluded, boxes);
+    }
+
+    /**
+     * A number certainly at most {@code min Σ_r w_r·(c_r·y + d_r)} over the box: the combined row {@code c = Σ w_r c_r},
+     * {@code d = Σ w_r d_r} is formed in floating point, bounded by {@link RigorousCrown#outputRowLower}, and lowered by
+     * what forming it may have lost: per output, γ_{R+1}·Σ_r |w_r c_rj| times the largest |y_j| on the box (and the same
+     * for d). If every row were ≤ 0 at some point of the box, the exact combination would be ≤ 0 there.
+     */
+    private static double combinationLower(RigorousCrown bounds, Disjunct d, double[] w) {
+        int m = d.rows().getFirst().c().length, rows = w.length;
+        double[] c = new double[m], err = new double[m];
+        double dd = 0, dAbs = 0;
+        for (int r = 0; r < rows; r++) {
+            LinearConstraint row = d.rows().get(r);
+            for (int j = 0; j < m; j++) {
+                c[j] += w[r] * row.c()[j];
+                err[j] += Math.abs(w[r] * row.c()[j]);
+            }
+            dd += w[r] * row.d();
+            dAbs += Math.abs(w[r] * row.d());
+        }
+        double gamma = RigorousSum.gamma(2L * rows + 2), inflate = Math.nextUp(1 + gamma);
+        double[] yLo = bounds.lower(bounds.layers()), yHi = bounds.upper(bounds.layers());
+        RigorousSum total = new RigorousSum().add(bounds.outputRowLower(c, dd));
+        total.addError(Math.nextUp(gamma * Math.nextUp(dAbs * inflate) + RigorousSum.TINY));
+        for (int j = 0; j < m; j++) {
+            double yMax = Math.max(Math.abs(yLo[j]), Math.abs(yHi[j]));
+            total.addError(Math.nextUp(Math.nextUp(gamma * Math.nextUp(err[j] * inflate)) * yMax * inflate + RigorousSum.TINY));
+        }
+        return total.lower();
     }
 
     private static String box(double[] lo, double[] hi) {

@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * The certificate file: JSON, {@code {"format": "verity-certificate-1", "model_sha256": …, "property_sha256": …,
  * "missing": […], "cases": [{"case": k, "tree": NODE}]}} with {@code NODE = {"excluded": [{"disjunct": j, "row": r,
- * "bound": b}], "split": {"dim": i, "at": x, "low": NODE, "high": NODE}}} ({@code split} absent at a leaf). Numbers
+ * "bound": b}], "split": {"dim": i, "at": x, "low": NODE, "high": NODE}}} ({@code split} absent at a leaf; an exclusion
+ * by a combination of the disjunct's rows has {@code "row": -1} and {@code "weights": [w_0, …]}). Numbers
  * are written in Jackson's shortest round-trip form, so the doubles read back are the ones written. Trees are nested
  * as deep as input splitting goes (a few hundred levels at most); the reader's nesting limit is raised above that.
  */
@@ -67,6 +68,12 @@ public final class CertificateJson {
             g.writeNumberField("disjunct", e.disjunct());
             g.writeNumberField("row", e.row());
             g.writeNumberField("bound", e.bound());
+            double[] w = e.weights();
+            if (w != null) {
+                g.writeArrayFieldStart("weights");
+                for (double x : w) g.writeNumber(x);
+                g.writeEndArray();
+            }
             g.writeEndObject();
         }
         g.writeEndArray();
@@ -103,8 +110,19 @@ public final class CertificateJson {
     private static Certificate.Node node(JsonNode n) {
         if (n == null || !n.isObject()) throw new IllegalArgumentException("certificate: a tree node is not an object");
         List<Certificate.Exclusion> ex = new ArrayList<>();
-        for (JsonNode e : n.path("excluded"))
-            ex.add(new Certificate.Exclusion(integer(e, "disjunct"), integer(e, "row"), number(e, "bound")));
+        for (JsonNode e : n.path("excluded")) {
+            double[] weights = null;
+            JsonNode w = e.get("weights");
+            if (w != null) {
+                if (!w.isArray()) throw new IllegalArgumentException("certificate: \"weights\" is not an array");
+                weights = new double[w.size()];
+                for (int i = 0; i < weights.length; i++) {
+                    if (!w.get(i).isNumber()) throw new IllegalArgumentException("certificate: a weight is not a number");
+                    weights[i] = w.get(i).asDouble();
+                }
+            }
+            ex.add(new Certificate.Exclusion(integer(e, "disjunct"), integer(e, "row"), number(e, "bound"), weights));
+        }
         JsonNode s = n.get("split");
         Certificate.Split split = s == null ? null
                 : new Certificate.Split(integer(s, "dim"), number(s, "at"), node(s.get("low")), node(s.get("high")));

@@ -73,6 +73,9 @@ final class RigorousCrown {
 
     double[] lower(int k) { return lower[k].clone(); }
 
+    /** The number of blocks; {@code lower(layers())} bounds the network's output. */
+    int layers() { return net.layers(); }
+
     double[] upper(int k) { return upper[k].clone(); }
 
     /** Block 1 with at most one map that mixes inputs: interval arithmetic is exact there, and the prover uses it alone. */

@@ -114,6 +114,46 @@ class InputSplitTest {
         assertTrue(proven >= 5 && refuted >= 5, "both outcomes should occur: proven " + proven + ", refuted " + refuted);
     }
 
+    /**
+     * As above with one disjunct of two rows (unsafe: y0 − y1 ≤ v1 and y0 − y2 ≤ v2, ACAS Xu's "COC is maximal" shape),
+     * where a box may be excluded by a combination of the rows that neither excludes alone ({@link RowCombination}):
+     * a proof is never contradicted by the grid.
+     */
+    @Test
+    void neverProvesAConjunctionThatAGridRefutes() {
+        SplittableRandom r = new SplittableRandom(23);
+        int proven = 0, refuted = 0;
+        for (int t = 0; t < 40; t++) {
+            Network net = RandomLayers.mlp(r, new int[] {2, 8, 8, 3}, new Layer.Relu());
+            Box box = Box.around(new double[] {r.nextDouble(-1, 1), r.nextDouble(-1, 1)}, r.nextDouble(0.1, 1.0));
+            double[] y = Forward.evaluate(net, new Tensor(box.center(), 2)).data();
+            double v1 = (y[0] - y[1]) - r.nextDouble(-0.2, 0.6), v2 = (y[0] - y[2]) - r.nextDouble(-0.2, 0.6);
+            VnnlibProperty p = property(box, 3, new Disjunct(new LinearConstraint(new double[] {1, -1, 0}, -v1),
+                    new LinearConstraint(new double[] {1, 0, -1}, -v2)));
+            Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
+                    .decide(p, 0, List.of(0), System.nanoTime() + 5_000_000_000L);
+            switch (o) {
+                case Outcome.Proven pr -> {
+                    proven++;
+                    int g = 200;
+                    for (int i = 0; i <= g; i++)
+                        for (int j = 0; j <= g; j++) {
+                            double[] x = {box.lower(0) + box.width(0) * i / g, box.lower(1) + box.width(1) * j / g};
+                            double[] out = Forward.evaluate(net, new Tensor(x, 2)).data();
+                            assertTrue(out[0] - out[1] > v1 || out[0] - out[2] > v2,
+                                    "net " + t + ": proved, but the grid point " + java.util.Arrays.toString(x) + " is unsafe");
+                        }
+                }
+                case Outcome.Refuted rf -> {
+                    refuted++;
+                    assertTrue(p.cases().getFirst().isCounterexample(rf.counterexample().input(), rf.counterexample().output()));
+                }
+                case Outcome.Undecided u -> fail("net " + t + " undecided in 5 s: " + u);
+            }
+        }
+        assertTrue(proven >= 5 && refuted >= 5, "both outcomes should occur: proven " + proven + ", refuted " + refuted);
+    }
+
     @Test
     void aChildsPreActivationBoundsAreNeverLooserThanItsParents() {
         SplittableRandom r = new SplittableRandom(3);

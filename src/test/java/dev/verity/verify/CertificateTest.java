@@ -89,6 +89,55 @@ class CertificateTest {
         assertTrue(verified >= 12 && trees >= 3, "verified " + verified + ", by input splitting " + trees);
     }
 
+    /**
+     * One disjunct of two rows (unsafe: y0 − y1 ≤ v1 and y0 − y2 ≤ v2): some boxes are excluded only by a weighted
+     * combination of the rows. Those certificates are accepted, and rejected with a claimed bound raised, with a negative
+     * weight, or with the weights moved onto one row.
+     */
+    @Test
+    void acceptsExclusionsByACombinationOfRowsAndRejectsTamperedWeights() {
+        SplittableRandom r = new SplittableRandom(29);
+        int combined = 0;
+        for (int t = 0; t < 60 && combined < 8; t++) {
+            Network net = RandomLayers.mlp(r, new int[] {2, 8, 8, 3}, new Layer.Relu());
+            Box box = Box.around(new double[] {r.nextDouble(-1, 1), r.nextDouble(-1, 1)}, r.nextDouble(0.1, 0.6));
+            double[] y = Forward.evaluate(net, new Tensor(box.center(), 2)).data();
+            List<Disjunct> unsafe = List.of(new Disjunct(
+                    new LinearConstraint(new double[] {1, -1, 0}, -(y[0] - y[1] - r.nextDouble(0.1, 0.8))),
+                    new LinearConstraint(new double[] {1, 0, -1}, -(y[0] - y[2] - r.nextDouble(0.1, 0.8)))));
+            VnnlibProperty p = new VnnlibProperty(2, 3, List.of(new Case(box, unsafe)));
+            VerificationResult res = Verifier.verify(net, p, VerifyOptions.defaults(Duration.ofSeconds(20)));
+            if (res.verdict() != Verdict.VERIFIED || res.evidence().stream().anyMatch(e -> e.kind() == Evidence.Kind.SOLVER)) continue;
+            Certificate cert = new CertificateWriter(net, BabOptions.defaults()).write(p, res, MODEL, PROPERTY, Duration.ofSeconds(20));
+            CertificateChecker.Result ok = CertificateChecker.check(net, p, MODEL, PROPERTY, cert);
+            assertTrue(ok.accepted(), "net " + t + " (" + res.method() + "): " + ok.reason());
+            if (!hasCombination(cert.cases().getFirst().root())) continue;
+            combined++;
+            for (java.util.function.UnaryOperator<Certificate.Exclusion> tamper : List.<java.util.function.UnaryOperator<Certificate.Exclusion>>of(
+                    e -> new Certificate.Exclusion(e.disjunct(), -1, 2 * e.bound() + 1, e.weights()),
+                    e -> new Certificate.Exclusion(e.disjunct(), -1, e.bound(), new double[] {-e.weights()[0], e.weights()[1]}),
+                    e -> new Certificate.Exclusion(e.disjunct(), -1, e.bound(), new double[] {1, 0}),
+                    e -> new Certificate.Exclusion(e.disjunct(), -1, e.bound(), new double[] {0, 1}))) {
+                Certificate bad = new Certificate(MODEL, PROPERTY, List.of(new Certificate.CaseProof(0,
+                        tamperCombinations(cert.cases().getFirst().root(), tamper))), List.of());
+                assertFalse(CertificateChecker.check(net, p, MODEL, PROPERTY, bad).accepted(), "net " + t + ": tampered weights accepted");
+            }
+        }
+        assertTrue(combined >= 3, "certificates with a combination: " + combined);
+    }
+
+    private static boolean hasCombination(Certificate.Node n) {
+        if (n.excluded().stream().anyMatch(e -> e.weights() != null)) return true;
+        return n.split() != null && (hasCombination(n.split().low()) || hasCombination(n.split().high()));
+    }
+
+    private static Certificate.Node tamperCombinations(Certificate.Node n, java.util.function.UnaryOperator<Certificate.Exclusion> tamper) {
+        List<Certificate.Exclusion> ex = n.excluded().stream().map(e -> e.weights() == null ? e : tamper.apply(e)).toList();
+        Certificate.Split s = n.split();
+        return new Certificate.Node(ex, s == null ? null
+                : new Certificate.Split(s.dim(), s.at(), tamperCombinations(s.low(), tamper), tamperCombinations(s.high(), tamper)));
+    }
+
     /** A certificate with the first claimed bound doubled plus one: no longer follows from the model. */
     private static Certificate raiseFirstBound(Certificate cert) {
         List<Certificate.CaseProof> cases = new ArrayList<>();
@@ -102,7 +151,7 @@ class CertificateTest {
         List<Certificate.Exclusion> ex = new ArrayList<>();
         for (Certificate.Exclusion e : n.excluded()) {
             if (!done[0]) {
-                ex.add(new Certificate.Exclusion(e.disjunct(), e.row(), 2 * e.bound() + 1));
+                ex.add(new Certificate.Exclusion(e.disjunct(), e.row(), 2 * e.bound() + 1, e.weights()));
                 done[0] = true;
             } else ex.add(e);
         }
