@@ -91,25 +91,7 @@ class InputSplitTest {
             // unsafe: y0 - y1 <= v, v a little below or above the value at the centre
             double v = (y[0] - y[1]) - r.nextDouble(-0.2, 0.6);
             VnnlibProperty p = property(box, 2, new Disjunct(new LinearConstraint(new double[] {1, -1}, -v)));
-            Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
-                    .decide(p, 0, List.of(0), System.nanoTime() + 5_000_000_000L);
-            switch (o) {
-                case Outcome.Proven pr -> {
-                    proven++;
-                    int g = 200;
-                    for (int i = 0; i <= g; i++)
-                        for (int j = 0; j <= g; j++) {
-                            double[] x = {box.lower(0) + box.width(0) * i / g, box.lower(1) + box.width(1) * j / g};
-                            double[] out = Forward.evaluate(net, new Tensor(x, 2)).data();
-                            assertTrue(out[0] - out[1] > v, "net " + t + ": proved, but the grid point " + java.util.Arrays.toString(x) + " is unsafe");
-                        }
-                }
-                case Outcome.Refuted rf -> {
-                    refuted++;
-                    assertTrue(p.cases().getFirst().isCounterexample(rf.counterexample().input(), rf.counterexample().output()));
-                }
-                case Outcome.Undecided u -> fail("net " + t + " undecided in 5 s: " + u);
-            }
+            if (decideAgainstGrid(net, p, t)) proven++; else refuted++;
         }
         assertTrue(proven >= 5 && refuted >= 5, "both outcomes should occur: proven " + proven + ", refuted " + refuted);
     }
@@ -130,26 +112,7 @@ class InputSplitTest {
             double v1 = (y[0] - y[1]) - r.nextDouble(-0.2, 0.6), v2 = (y[0] - y[2]) - r.nextDouble(-0.2, 0.6);
             VnnlibProperty p = property(box, 3, new Disjunct(new LinearConstraint(new double[] {1, -1, 0}, -v1),
                     new LinearConstraint(new double[] {1, 0, -1}, -v2)));
-            Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
-                    .decide(p, 0, List.of(0), System.nanoTime() + 5_000_000_000L);
-            switch (o) {
-                case Outcome.Proven pr -> {
-                    proven++;
-                    int g = 200;
-                    for (int i = 0; i <= g; i++)
-                        for (int j = 0; j <= g; j++) {
-                            double[] x = {box.lower(0) + box.width(0) * i / g, box.lower(1) + box.width(1) * j / g};
-                            double[] out = Forward.evaluate(net, new Tensor(x, 2)).data();
-                            assertTrue(out[0] - out[1] > v1 || out[0] - out[2] > v2,
-                                    "net " + t + ": proved, but the grid point " + java.util.Arrays.toString(x) + " is unsafe");
-                        }
-                }
-                case Outcome.Refuted rf -> {
-                    refuted++;
-                    assertTrue(p.cases().getFirst().isCounterexample(rf.counterexample().input(), rf.counterexample().output()));
-                }
-                case Outcome.Undecided u -> fail("net " + t + " undecided in 5 s: " + u);
-            }
+            if (decideAgainstGrid(net, p, t)) proven++; else refuted++;
         }
         assertTrue(proven >= 5 && refuted >= 5, "both outcomes should occur: proven " + proven + ", refuted " + refuted);
     }
@@ -260,4 +223,32 @@ class InputSplitTest {
     }
 
     private static long far() { return System.nanoTime() + 10_000_000_000L; }
+
+    /**
+     * Decides the property's first disjunct on the net within 5 s: true when proven (then no point of a 201 × 201 grid of
+     * the box is unsafe), false when refuted (the counterexample re-checked); undecided fails.
+     */
+    private static boolean decideAgainstGrid(Network net, VnnlibProperty p, int t) {
+        Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
+                .decide(p, 0, List.of(0), System.nanoTime() + 5_000_000_000L);
+        Case c = p.cases().getFirst();
+        Box box = c.input();
+        switch (o) {
+            case Outcome.Proven pr -> {
+                int g = 200;
+                for (int i = 0; i <= g; i++)
+                    for (int j = 0; j <= g; j++) {
+                        double[] x = {box.lower(0) + box.width(0) * i / g, box.lower(1) + box.width(1) * j / g};
+                        double[] out = Forward.evaluate(net, new Tensor(x, 2)).data();
+                        assertFalse(c.isUnsafeOutput(out), "net " + t + ": proved, but the grid point " + java.util.Arrays.toString(x) + " is unsafe");
+                    }
+                return true;
+            }
+            case Outcome.Refuted rf -> {
+                assertTrue(c.isCounterexample(rf.counterexample().input(), rf.counterexample().output()));
+                return false;
+            }
+            case Outcome.Undecided u -> throw new AssertionError("net " + t + " undecided in 5 s: " + u);
+        }
+    }
 }
