@@ -1,0 +1,65 @@
+package dev.verity.verify;
+
+import dev.verity.bounds.Method;
+import dev.verity.spec.Case;
+import dev.verity.spec.Disjunct;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One bound method over every case with open disjuncts: each disjunct whose margin clears the tolerance is excluded. A
+ * default stage the network does not suit, or that sound mode does not cover, is skipped (logged). {@code timeBoxed}:
+ * "lp when it is cheap enough" — before a complete MILP stage an LP method or the SDP gets at most {@link Verifier#LP_SHARE}
+ * of the time left; past it the stage is abandoned (its workers stop between LPs) and the rest goes to the MILP, which
+ * decides what the LP could not. Without a MILP stage the LP may use all the time.
+ */
+record BoundStage(Method method, boolean timeBoxed) implements Stage {
+
+    @Override
+    public Optional<VerificationResult> run(RunState run) {
+        Optional<String> unsuited = run.options.explicitMethods() ? Optional.empty()
+                : run.options.boundOptions().sound() && !method.roundingSound() ? Optional.of("not covered by sound mode (--no-sound runs it)")
+                : Verifier.unsuited(run.net, method);
+        if (unsuited.isPresent()) {
+            run.log(new StageLog(method.cliName(), "skipped: " + unsuited.get(), run.openCount(), run.openCount(), Double.NaN, 0));
+            return Optional.empty();
+        }
+        long stageDeadline = timeBoxed ? System.nanoTime() + (long) (Verifier.LP_SHARE * Math.max(0, run.deadline - System.nanoTime())) : run.deadline;
+        if (!bound(run, stageDeadline)) return run.pastDeadline() || !timeBoxed ? Optional.of(run.timeout()) : Optional.empty();
+        return run.openCount() == 0 ? Optional.of(run.result(Verdict.VERIFIED, method.cliName(), null)) : Optional.empty();
+    }
+
+    /** The method over every case with open disjuncts; false when {@code stageDeadline} (nanoTime) cut it short. */
+    private boolean bound(RunState run, long stageDeadline) {
+        long t0 = System.nanoTime();
+        int before = run.openCount();
+        double minMargin = Double.NaN;
+        List<Case> cases = run.property.cases();
+        for (int k = 0; k < cases.size(); k++) {
+            List<Integer> idx = run.openIn(k);
+            if (idx.isEmpty()) continue;
+            Case c = cases.get(k);
+            List<Disjunct> ds = idx.stream().map(c.unsafe()::get).toList();
+            Optional<CaseBounds> b = System.nanoTime() - stageDeadline >= 0 ? Optional.empty()
+                    : Deadline.call(() -> CaseBounds.compute(run.engine, method, c.input(), ds, false), stageDeadline);
+            if (b.isEmpty()) {
+                String at = stageDeadline == run.deadline || run.pastDeadline() ? "the deadline" : "its time share, the rest goes to the milp";
+                run.log(new StageLog(method.cliName(), "abandoned at " + at + " (case " + k + " of " + cases.size() + ")", before,
+                        run.openCount(), minMargin, System.nanoTime() - t0));
+                return false;
+            }
+            run.mergeBounds(k, b.get().intermediate());
+            if (method.lp().allLayers()) run.markLpBoundsDone(k);
+            boolean outward = run.options.boundOptions().sound() && method.roundingSound();
+            for (int i = 0; i < idx.size(); i++) {
+                double m = b.get().margins()[i];
+                if (b.get().excluded()[i]) run.exclude(k, idx.get(i), method.cliName(), Evidence.Kind.BOUND, m, outward);
+                if (Double.isNaN(minMargin) || m < minMargin) minMargin = m;
+            }
+        }
+        run.log(new StageLog(method.cliName(), "excluded " + (before - run.openCount()) + " of " + before, before, run.openCount(),
+                minMargin, System.nanoTime() - t0));
+        return true;
+    }
+}
