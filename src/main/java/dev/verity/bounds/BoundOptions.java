@@ -24,7 +24,7 @@ import dev.verity.lp.LpBackend;
  *                         back-substitution bound (hBox, DeepZ, the CROWN family, alpha-CROWN, β-CROWN) lowered by a
  *                         rigorous bound of its rounding error ({@link RoundingErrors}), so that they hold in exact
  *                         arithmetic, as is the Lagrangian dual's value; the LP presets' bounds are safe dual bounds
- *                         either way. The SDP is not covered ({@link Method#roundingSound()})
+ *                         either way, and so are the SDP's certified dual bounds ({@link Method#roundingSound()})
  */
 public record BoundOptions(Intermediate intermediate, int rowChunk, int alphaIterations, double alphaLearningRate,
                            double alphaDecay, int alphaPatience, boolean alphaIntermediate, LpBackend lpBackend,

@@ -41,7 +41,7 @@ final class BoundOptionsMixin {
     @Option(names = "--sound", negatable = true, paramLabel = "",
             description = {"Outward rounding: every bound holds in exact arithmetic, not only up to double rounding (interval bounds rounded",
                     "outwards, back-substitution bounds lowered by a rigorous bound of their rounding error). Default: on for verify,",
-                    "vnncomp and eval, off for bounds, bench and distortion; --no-sound turns it off. sdp is not covered."})
+                    "vnncomp and eval, off for bounds, bench and distortion; --no-sound turns it off."})
     Boolean sound;
 
     /** The options, with sound mode off unless {@code --sound} was given. */
