@@ -104,6 +104,14 @@ public final class BoundEngine {
         return new BoundEngine(net, options, constants, this, new SdpPreset.Memory());
     }
 
+    /**
+     * A view of this engine (same network and per-layer caches) whose alpha-CROWN optimises the objective's slopes only,
+     * over CROWN's intermediate bounds ({@link BoundOptions#alphaIntermediate()} off): the cheap half of alpha-CROWN.
+     */
+    public BoundEngine withoutAlphaIntermediate() {
+        return new BoundEngine(net, options.withAlphaIntermediate(false), constants, this, sdpMemory);
+    }
+
     private LagrangianDual lagrangian() {
         LagrangianDual dual = lagrangianDual;
         if (dual == null) {

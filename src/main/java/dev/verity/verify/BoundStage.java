@@ -1,5 +1,6 @@
 package dev.verity.verify;
 
+import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.Method;
 import dev.verity.spec.Case;
 import dev.verity.spec.Disjunct;
@@ -12,9 +13,15 @@ import java.util.Optional;
  * default stage the network does not suit, or that sound mode does not cover, is skipped (logged). {@code timeBoxed}:
  * "lp when it is cheap enough" — before a complete MILP stage an LP method or the SDP gets at most {@link Verifier#LP_SHARE}
  * of the time left; past it the stage is abandoned (its workers stop between LPs) and the rest goes to the MILP, which
- * decides what the LP could not. Without a MILP stage the LP may use all the time.
+ * decides what the LP could not. Without a MILP stage the LP may use all the time. {@code engine}: another view of the
+ * run's engine (null: the run's own), {@code note} says how it differs in the log line.
  */
-record BoundStage(Method method, boolean timeBoxed) implements Stage {
+record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String note) implements Stage {
+
+    /** The method with the run's engine. */
+    BoundStage(Method method, boolean timeBoxed) {
+        this(method, timeBoxed, null, "");
+    }
 
     @Override
     public Optional<VerificationResult> run(RunState run) {
@@ -42,10 +49,10 @@ record BoundStage(Method method, boolean timeBoxed) implements Stage {
             Case c = cases.get(k);
             List<Disjunct> ds = idx.stream().map(c.unsafe()::get).toList();
             Optional<CaseBounds> b = System.nanoTime() - stageDeadline >= 0 ? Optional.empty()
-                    : Deadline.call(() -> CaseBounds.compute(run.engine, method, c.input(), ds, false), stageDeadline);
+                    : Deadline.call(() -> CaseBounds.compute(engine == null ? run.engine : engine, method, c.input(), ds, false), stageDeadline);
             if (b.isEmpty()) {
                 String at = stageDeadline == run.deadline || run.pastDeadline() ? "the deadline" : "its time share, the rest goes to the milp";
-                run.log(new StageLog(method.cliName(), "abandoned at " + at + " (case " + k + " of " + cases.size() + ")", before,
+                run.log(new StageLog(method.cliName(), "abandoned at " + at + " (case " + k + " of " + cases.size() + ")" + note, before,
                         run.openCount(), minMargin, System.nanoTime() - t0));
                 return false;
             }
@@ -58,7 +65,7 @@ record BoundStage(Method method, boolean timeBoxed) implements Stage {
                 if (Double.isNaN(minMargin) || m < minMargin) minMargin = m;
             }
         }
-        run.log(new StageLog(method.cliName(), "excluded " + (before - run.openCount()) + " of " + before, before, run.openCount(),
+        run.log(new StageLog(method.cliName(), "excluded " + (before - run.openCount()) + " of " + before + note, before, run.openCount(),
                 minMargin, System.nanoTime() - t0));
         return true;
     }
