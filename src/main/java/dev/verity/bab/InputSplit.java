@@ -120,8 +120,11 @@ public final class InputSplit {
         }
     }
 
-    /** A bounded box: per open disjunct its margin, whether it is excluded, and the row that gave the margin. */
-    private record Bounded(double[] lo, double[] hi, int[] open, double[] margins, boolean[] excluded, double[][] direction,
+    /**
+     * A bounded box: per open disjunct its margin, whether it is excluded, the row that gave the margin, and the weights
+     * of a combination of rows that excluded it (null: none did).
+     */
+    private record Bounded(double[] lo, double[] hi, int[] open, double[] margins, boolean[] excluded, int[] bestRow,
                            double[][] weights, InputLinearBound lin) {
         int[] stillOpen() {
             int c = 0;
@@ -293,10 +296,7 @@ public final class InputSplit {
         double[] base = new double[lin.bias().length];
         for (int r = 0; r < base.length; r++) base[r] = Math.abs(lin.bias()[r]);
         DisjunctRows.Judged j = rows.judge(lin.lower(), lin.bias(), base, lin.coeff().data(), lo, hi, floor, certifier);
-        int n = lo.length;
-        double[][] direction = new double[open.length][];
-        for (int i = 0; i < open.length; i++) if (!j.excluded()[i]) direction[i] = rows.direction(j, i, lin.coeff().data(), n);
-        return new Bounded(lo, hi, open, j.margin(), j.excluded(), direction, j.weights(), lin);
+        return new Bounded(lo, hi, open, j.margin(), j.excluded(), j.bestRow(), j.weights(), lin);
     }
 
     /**
@@ -305,11 +305,12 @@ public final class InputSplit {
      */
     private static int[] splitDimensions(Bounded b) {
         int n = b.lo().length;
+        double[] coeff = b.lin().coeff().data();
         double[] score = new double[n];
         for (int i = 0; i < b.open().length; i++) {
-            double[] a = b.direction()[i];
-            if (b.excluded()[i] || a == null) continue;
-            for (int j = 0; j < n; j++) score[j] += Math.abs(a[j]) * (b.hi()[j] - b.lo()[j]);
+            if (b.excluded()[i] || b.bestRow()[i] < 0) continue;
+            int r = b.bestRow()[i];
+            for (int j = 0; j < n; j++) score[j] += Math.abs(coeff[r * n + j]) * (b.hi()[j] - b.lo()[j]);
         }
         List<Integer> dims = new ArrayList<>();
         for (int j = 0; j < n; j++) {
@@ -339,8 +340,8 @@ public final class InputSplit {
         for (int j = 0; j < centre.length; j++) centre[j] = 0.5 * b.lo()[j] + 0.5 * b.hi()[j];
         points.add(centre);
         for (int i = 0; i < b.open().length; i++) {
-            if (b.excluded()[i] || b.direction()[i] == null) continue;
-            double[] corner = DisjunctRows.minimisingCorner(b.direction()[i], b.lo(), b.hi());
+            if (b.excluded()[i] || b.bestRow()[i] < 0) continue;
+            double[] corner = DisjunctRows.minimisingCorner(b.lin().coeff().data(), b.bestRow()[i], b.lo(), b.hi());
             if (points.stream().noneMatch(p -> Arrays.equals(p, corner))) points.add(corner);
         }
         for (double[] x : points) {
