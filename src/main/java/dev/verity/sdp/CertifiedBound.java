@@ -1,6 +1,7 @@
 package dev.verity.sdp;
 
 import dev.verity.tensor.Gemm;
+import dev.verity.tensor.RoundingBounds;
 
 /**
  * A rigorous lower bound on the smallest eigenvalue of a symmetric matrix known up to an elementwise error, by a
@@ -24,14 +25,8 @@ import dev.verity.tensor.Gemm;
 final class CertifiedBound {
     private CertifiedBound() {}
 
-    static final double U = 0x1p-53;
-
-    /** γ_k = k u / (1 − k u). */
-    static double gamma(long k) {
-        double ku = k * U;
-        if (ku >= 0.5) throw new IllegalArgumentException("rounding bound for " + k + " operations is not small");
-        return ku / (1 - ku) * (1 + 1e-12);
-    }
+    /** The unit roundoff; γ_k is {@link RoundingBounds#gamma}, shared with sound mode's charges. */
+    static final double U = RoundingBounds.U;
 
     /**
      * A symmetric matrix [[diag(diag), couplingᵀ], [coupling, block]] with {@code d} diagonal coordinates first,
@@ -92,7 +87,7 @@ final class CertifiedBound {
             for (int j = 0; j <= i; j++) sumSq += a[ri + j] * a[ri + j];
         }
         if (!Double.isFinite(sumSq)) return Double.NaN;
-        double fact = gamma(n + 1) * sumSq * (1 + 1e-6);
+        double fact = RoundingBounds.gamma(n + 1) * sumSq * (1 + 1e-6);
         double err = (m.errorFrobenius() + Math.sqrt(diagErr2)) * (1 + 1e-6);
         return Math.nextDown(Math.nextDown(shift - fact) - err);
     }

@@ -205,7 +205,7 @@ final class DualOperator {
         SdpProblem.Block input = p.blocks().getFirst();
         int d = input.size(), rest = n - d;
         double[] diag = new double[d], coupling = new double[rest * d], block = new double[rest * rest];
-        double gRow = CertifiedBound.gamma(p.rowOps()), g8 = CertifiedBound.gamma(8);
+        double gRow = dev.verity.tensor.RoundingBounds.gamma(p.rowOps()), g8 = dev.verity.tensor.RoundingBounds.gamma(8);
         double err2 = 0;
         int mu = muOffset(p);
         // rest index of coordinate k: 0 ↦ 0, hidden k ↦ k − d

@@ -302,7 +302,7 @@ public final class SdpProblem {
             s += Math.abs(oLast[k]);
             abs += oLastAbs[k] + Math.abs(oLast[k]);
         }
-        double err = 2 * CertifiedBound.gamma(rowOps + n) * abs;
+        double err = 2 * dev.verity.tensor.RoundingBounds.gamma(rowOps + n) * abs;
         return Math.nextUp(Math.nextUp(s) + Math.nextUp(err));
     }
 
