@@ -40,7 +40,6 @@ final class ClusterOptions {
             description = "First port to listen on; the next free one is taken when it is in use (default ${DEFAULT-VALUE}).")
     int port;
 
-    /** Whether {@code --cluster} was given; cluster options without it are bad input (they would be ignored silently). */
     @Option(names = "--join-wait", defaultValue = "60", paramLabel = "S",
             description = "--cluster: seconds to wait for a worker to join, at the start and whenever every worker has left (default ${DEFAULT-VALUE}).")
     int joinWait;
@@ -54,6 +53,7 @@ final class ClusterOptions {
         }
     }
 
+    /** Whether {@code --cluster} was given; cluster options without it are bad input (they would be ignored silently). */
     boolean enabled() {
         if (name == null && (!members.isEmpty() || passwordFile != null || bind != null))
             throw new InvalidInputException("--members, --bind and --password-file need --cluster NAME");

@@ -162,7 +162,8 @@ public final class Evaluation {
     /**
      * As {@link #run}, with the (image, ε) pairs run as tasks of {@code runner} (a cluster's: {@code eval --cluster}): the
      * model file goes to the members once by SHA-256, with the normalisation in front of it, and each task returns its
-     * outcomes, appended to {@code out} as it ends; a task that failed there gives an error result for each of its methods. {@code net} must be {@code normalization.prependTo(model, samples)}.
+     * outcomes, appended to {@code out} as it ends; a task that failed there gives an error result for each of its methods.
+     * The members build the network as {@code normalization.prependTo(model, sample shape)}, as this evaluation's was built.
      */
     public int runOn(dev.verity.cluster.TaskRunner runner, java.nio.file.Path model, Normalization normalization, List<ResultLine> existing,
                      ResultsFile out, Listener listener) {
