@@ -32,11 +32,17 @@ final class MilpOptionsMixin {
             description = "Extra solver parameters in the solver's own syntax, lines separated by ';' (e.g. \"limits/nodes = 1000\" for SCIP).")
     String parameters;
 
+    @Option(names = "--bab-refine", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"ReLU-splitting branch and bound: when a first attempt leaves the property open, tighten the intermediate bounds",
+                    "with a MILP per unstable neuron (--milp-solver, --neuron-budget) and split again (default: on; needs the MILP).",
+                    "What it then proves rests on the solver's bounds and is reported as solver-trusted (stage bab-refine)."})
+    boolean babRefine;
+
     Optional<MilpOptions> toOptions() {
         if (!(neuronBudget > 0) || Double.isInfinite(neuronBudget))
             throw new InvalidInputException("--neuron-budget must be a number of seconds > 0, got " + neuronBudget);
         MilpOptions o = MilpOptions.defaults().withBackend(MilpBackend.parse(solver)).withTightening(MilpOptions.Tightening.parse(tightening))
-                .withNeuronBudget(Duration.ofNanos((long) (neuronBudget * 1e9))).withParameters(parameters.replace(';', '\n'));
+                .withNeuronBudget(Duration.ofNanos((long) (neuronBudget * 1e9))).withParameters(parameters.replace(';', '\n')).withBabRefine(babRefine);
         return milp ? Optional.of(o) : Optional.empty();
     }
 }

@@ -26,12 +26,15 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 
-/** {@code verity verify MODEL SPEC}: the full pipeline (PGD, ibp, crown, alpha-crown, lp-all, MILP) and a verdict. */
+/** {@code verity verify MODEL SPEC}: the full pipeline (PGD, ibp, crown, branch and bound, alpha-crown, lp-all, MILP) and a verdict. */
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
                 "Decides a VNN-LIB property: a PGD attack first (a counterexample counts only after the double and the float32 "
-                        + "forward pass both confirm it inside the box), then ibp, crown and alpha-crown bounds, sdp (on one-hidden-layer ReLU nets of "
-                        + "lifted dimension <= 2,000), lp-all "
+                        + "forward pass both confirm it inside the box), then ibp, crown and alpha-crown bounds with branch and bound "
+                        + "among them (bab-input: input splitting, after crown, on nets with at most 16 inputs; bab-relu: ReLU splitting, "
+                        + "beta-CROWN, after alpha-crown, on ReLU nets with more; bab-refine: ReLU splitting again over bounds refined by a MILP "
+                        + "per neuron, solver-trusted), sdp (on one-hidden-layer "
+                        + "ReLU nets of lifted dimension <= 2,000), lp-all "
                         + "(within half the time left when the MILP follows), then the complete MILP until the timeout, "
                         + "stopping at the first decisive answer.",
                 "Prints one line per stage, then the verdict as the last line: verified, falsified, unknown or timeout.",

@@ -155,7 +155,7 @@ public final class MinimumDistortion {
             if (bounds.lower()[r] > 0) continue; // class j cannot win anywhere in the box of radius upper
             try (OrToolsLpSolver solver = new OrToolsLpSolver(options.backend())) {
                 if (!options.parameters().isEmpty()) solver.setSolverParameters(options.parameters());
-                int[][] vars = new TriangleLp(net, box, bounds.intermediate(), TriangleLp.Relaxation.EXACT).encodeNodes(solver, net.output().id());
+                int[][] vars = new TriangleLp(net, box, bounds.intermediate(), dev.verity.milp.MilpEncoding.BIG_M).encodeNodes(solver, net.output().id());
                 int[] in = vars[net.input().id()], out = vars[net.output().id()];
                 int e = solver.addVariable("eps", 0, best); // a class can only improve on the best so far
                 for (int i = 0; i < in.length; i++) {

@@ -47,7 +47,7 @@ public final class LpBounds {
 
     private final Network net;
     private final Interval box;
-    private final TriangleLp.Relaxation relaxation;
+    private final NeuronEncoding encoding;
     private final SolverBackend backend;
     private final Duration limitPerSolve;
     private final String solverParameters;
@@ -59,40 +59,40 @@ public final class LpBounds {
      * @param threads    workers per layer (1: the calling thread alone)
      * @param checkpoint called between LPs; throws (e.g. {@link CancellationException}) to abandon the computation
      */
-    public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint) {
-        this(net, box, relaxation, threads, checkpoint, LpBackend.GLOP);
+    public LpBounds(Network net, Interval box, NeuronEncoding encoding, int threads, Runnable checkpoint) {
+        this(net, box, encoding, threads, checkpoint, LpBackend.GLOP);
     }
 
-    public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint, LpBackend backend) {
-        this(net, box, relaxation, threads, checkpoint, backend, LIMIT_PER_LP);
+    public LpBounds(Network net, Interval box, NeuronEncoding encoding, int threads, Runnable checkpoint, LpBackend backend) {
+        this(net, box, encoding, threads, checkpoint, backend, LIMIT_PER_LP);
     }
 
     /**
-     * With any backend. A mixed-integer one (with {@link TriangleLp.Relaxation#EXACT}) gives its branch-and-bound
+     * With any backend. A mixed-integer one (with the exact encoding, {@code dev.verity.milp.MilpEncoding}) gives its branch-and-bound
      * bound within {@code limitPerSolve} per neuron side — MIPVerify's per-neuron MILP tightening (paper 004 Sec. 4.2);
      * that bound is valid within the solver's tolerances, not rigorously like the LP's {@link SafeBound}.
      */
-    public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint, SolverBackend backend,
+    public LpBounds(Network net, Interval box, NeuronEncoding encoding, int threads, Runnable checkpoint, SolverBackend backend,
                     Duration limitPerSolve) {
-        this(net, box, relaxation, threads, checkpoint, backend, limitPerSolve, "");
+        this(net, box, encoding, threads, checkpoint, backend, limitPerSolve, "");
     }
 
     /**
      * With solver-specific parameters for every solve (e.g. SCIP's {@code limits/primal = 0}: stop as soon as a point
      * shows the neuron's sign cannot be fixed — the bound is then only what the solver had, intersected by the caller).
      */
-    public LpBounds(Network net, Interval box, TriangleLp.Relaxation relaxation, int threads, Runnable checkpoint, SolverBackend backend,
+    public LpBounds(Network net, Interval box, NeuronEncoding encoding, int threads, Runnable checkpoint, SolverBackend backend,
                     Duration limitPerSolve, String solverParameters) {
         this.solverParameters = solverParameters;
-        if ((relaxation == TriangleLp.Relaxation.EXACT) != backend.mixedInteger())
+        if (encoding.exact() != backend.mixedInteger())
             throw new IllegalArgumentException("the exact encoding goes with a mixed-integer solver, relaxations with an LP solver ("
-                    + relaxation + " with " + backend.cliName() + ")");
+                    + encoding + " with " + backend.cliName() + ")");
         this.backend = backend;
         this.limitPerSolve = limitPerSolve;
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.net = net;
         this.box = box;
-        this.relaxation = relaxation;
+        this.encoding = encoding;
         this.threads = threads;
         this.checkpoint = checkpoint;
     }
@@ -161,7 +161,7 @@ public final class LpBounds {
 
     /** Safe lower bounds of every objective row, by the LP over the whole network's relaxation with bounds {@code pre}. */
     public double[] lower(Map<Integer, Interval> pre, Objective objective) {
-        TriangleLp lp = new TriangleLp(net, box, pre, relaxation);
+        TriangleLp lp = new TriangleLp(net, box, pre, encoding);
         int m = objective.rows(), outputs = objective.outputs();
         double[] c = objective.c().data(), d = objective.d();
         return solve(net.output().id(), m, solver -> lp.encode(solver), (i, vars) -> new Row(vars, Arrays.copyOfRange(c, i * outputs, (i + 1) * outputs), d[i]));
@@ -172,7 +172,7 @@ public final class LpBounds {
      * A dense node over a vector is not encoded: its neuron j is {@code W_j·h + b_j} over its input h.
      */
     public double[] neuronBounds(int id, int[] neurons, Map<Integer, Interval> pre) {
-        TriangleLp lp = new TriangleLp(net, box, pre, relaxation);
+        TriangleLp lp = new TriangleLp(net, box, pre, encoding);
         Node node = net.node(id);
         int tasks = 2 * neurons.length;
         double[] r;

@@ -9,19 +9,19 @@ package dev.verity.lp;
  * operations (0.5·2, 1 − 1) stay exact: a residual that is exactly 0 stays 0, which matters next to
  * infinite variable bounds. Overflow to ±inf steps back to ±MAX_VALUE where that is the correct side.
  */
-final class Rounding {
+public final class Rounding {
     private Rounding() {}
 
     /** Below this, a product's error may underflow in fma and lose its sign: step without asking. */
     private static final double TINY = 0x1p-960;
 
-    static double addDown(double a, double b) {
+    public static double addDown(double a, double b) {
         double s = a + b;
         if (!Double.isFinite(s)) return Math.nextDown(s);
         return sumError(a, b, s) < 0 ? Math.nextDown(s) : s;
     }
 
-    static double addUp(double a, double b) {
+    public static double addUp(double a, double b) {
         double s = a + b;
         if (!Double.isFinite(s)) return Math.nextUp(s);
         return sumError(a, b, s) > 0 ? Math.nextUp(s) : s;
@@ -34,14 +34,14 @@ final class Rounding {
     }
 
     /** A lower bound of {@code a·b}; a zero factor gives exactly 0 (also against an infinite one: 0·inf here means "no term"). */
-    static double mulDown(double a, double b) {
+    public static double mulDown(double a, double b) {
         if (a == 0 || b == 0) return 0;
         double p = a * b;
         if (!Double.isFinite(p) || Math.abs(p) < TINY) return Math.nextDown(p);
         return Math.fma(a, b, -p) < 0 ? Math.nextDown(p) : p;
     }
 
-    static double mulUp(double a, double b) {
+    public static double mulUp(double a, double b) {
         if (a == 0 || b == 0) return 0;
         double p = a * b;
         if (!Double.isFinite(p) || Math.abs(p) < TINY) return Math.nextUp(p);
@@ -49,7 +49,7 @@ final class Rounding {
     }
 
     /** The lower bound of {@code r·x} over {@code r in [rlo, rhi]}, {@code x in [lo, hi]}: a bilinear function, minimal at a corner. */
-    static double productMinDown(double rlo, double rhi, double lo, double hi) {
+    public static double productMinDown(double rlo, double rhi, double lo, double hi) {
         double m = mulDown(rlo, lo);
         m = Math.min(m, mulDown(rlo, hi));
         m = Math.min(m, mulDown(rhi, lo));

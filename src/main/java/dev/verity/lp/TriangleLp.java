@@ -46,14 +46,35 @@ import java.util.Map;
 public final class TriangleLp {
 
     /**
-     * How unstable neurons are encoded. {@link #EXACT} is not a relaxation: paper 004's mixed-integer
-     * program (Sec. 4.1), one binary δ per unstable (leaky) ReLU — y >= x, y >= a·x, y <= x + (1 − a)(−l)(1 − δ),
-     * y <= a·x + (1 − a)·u·δ, whose LP relaxation is exactly the Triangle — and per max-pool window one binary per
-     * input that can be the maximum, y <= x_k + (u_max − l_k)(1 − δ_k), Σ δ_k = 1. Big-M constants are the given
-     * bounds (the tighter they are, the smaller the search; 004 Table 1). Sigmoid and tanh have no exact MILP
-     * encoding: the encoder refuses them ({@link #exactlyEncodable}).
+     * The LP relaxations of an unstable neuron (the class comment has their rows). A max-pool window gets no rows beyond
+     * {@code y >= x_k} and {@code y <= max_k u_k}. The exact mixed-integer encoding is {@code dev.verity.milp.MilpEncoding}.
      */
-    public enum Relaxation { TRIANGLE, PARALLELOGRAM, EXACT }
+    public enum Relaxation implements NeuronEncoding {
+        TRIANGLE {
+            @Override
+            public void unstableLeakyRelu(Rows rows, int y, int x, double l, double u, double a) {
+                // y <= s·x + t, the chord from (l, a·l) to (u, u). Rounding s and t may move it below the function by
+                // an ulp; t is instead chosen with s·l + t >= a·l and s·u + t >= u exactly (the function is convex,
+                // so a line above it at both ends is above it on [l, u]).
+                double s = a + (1 - a) * (u / (u - l));
+                double t = Math.max(Rounding.addUp(Rounding.mulUp(a, l), -Rounding.mulDown(s, l)), Rounding.addUp(u, -Rounding.mulDown(s, u)));
+                rows.row(new int[]{y, x}, new double[]{1, -s}, Sense.LE, t);
+            }
+        },
+        PARALLELOGRAM {
+            /** y <= u is y's bound; y − x = max(0, (a − 1)·x) <= (1 − a)·(−l) for x >= l (exact for a = 0). */
+            @Override
+            public void unstableLeakyRelu(Rows rows, int y, int x, double l, double u, double a) {
+                rows.row(new int[]{y, x}, new double[]{1, -1}, Sense.LE, a == 0 ? -l : Rounding.mulUp(Rounding.addUp(1, -a), -l));
+            }
+        };
+
+        @Override
+        public boolean exact() { return false; }
+
+        @Override
+        public void maxPool(Rows rows, int y, int[] candidates, double[] candidateLower, double maxUpper) {}
+    }
 
     /** Whether every layer of {@code net} is piecewise linear (what a MILP can encode exactly); otherwise names the first that is not. */
     public static java.util.Optional<String> exactlyEncodable(Network net) {
@@ -85,13 +106,14 @@ public final class TriangleLp {
     private final Network net;
     private final Interval box;
     private final Map<Integer, Interval> intermediate;
-    private final Relaxation relaxation;
+    private final NeuronEncoding encoding;
 
     /**
      * @param intermediate bounds of the nodes feeding ReLUs, by node id ({@code BoundResult.intermediate()});
      *                     a ReLU whose input has none uses interval bounds (sound, looser)
+     * @param encoding     how unstable neurons are written: an LP {@link Relaxation}, or the exact MILP encoding
      */
-    public TriangleLp(Network net, Interval box, Map<Integer, Interval> intermediate, Relaxation relaxation) {
+    public TriangleLp(Network net, Interval box, Map<Integer, Interval> intermediate, NeuronEncoding encoding) {
         if (box.size() != net.inputShape().numel())
             throw new IllegalArgumentException("input box has " + box.size() + " dimensions, the network " + net.inputShape().numel());
         for (int i = 0; i < box.size(); i++)
@@ -100,7 +122,7 @@ public final class TriangleLp {
         this.net = net;
         this.box = box;
         this.intermediate = Map.copyOf(intermediate);
-        this.relaxation = relaxation;
+        this.encoding = java.util.Objects.requireNonNull(encoding, "encoding");
     }
 
     /** Lower bounds of every objective row, each by one GLOP solve (warm-started from the previous row) within {@code limitPerRow}. */
@@ -148,7 +170,7 @@ public final class TriangleLp {
      * nodes the target does not depend on): e.g. the input's, to read a counterexample or constrain the region.
      */
     public int[][] encodeNodes(LpSolver solver, int target) {
-        if (relaxation == Relaxation.EXACT) {
+        if (encoding.exact()) {
             exactlyEncodable(net).ifPresent(why -> { throw new dev.verity.InvalidInputException("MILP: " + why); });
             if (!solver.mixedInteger()) throw new IllegalArgumentException("the exact encoding needs a mixed-integer solver");
         }
@@ -264,23 +286,16 @@ public final class TriangleLp {
             }
             int y = b.variable(maxLower, maxUpper);
             for (int k : windows[o]) b.row(new int[]{y, in[k]}, new double[]{1, -1}, Sense.GE, 0);
-            if (relaxation == Relaxation.EXACT) {
-                // Paper 004 eq. for max: one binary per input that can be the maximum (u_k > max_j l_j; the others
-                // never are), exactly one chosen, and y <= x_k + (u_max − l_k)(1 − δ_k): y = x_k when δ_k = 1.
-                List<Integer> candidates = new ArrayList<>();
-                for (int k : windows[o]) if (upperOf(b, in, pre, k) > maxLower || k == best) candidates.add(k);
-                int[] choose = new int[candidates.size()];
-                double[] ones = new double[choose.length];
-                for (int t = 0; t < choose.length; t++) {
-                    int k = candidates.get(t);
-                    int d = b.binary();
-                    choose[t] = d;
-                    ones[t] = 1;
-                    double bigM = Rounding.addUp(maxUpper, -lowerOf(b, in, pre, k));
-                    b.row(new int[]{y, in[k], d}, new double[]{1, -1, bigM}, Sense.LE, bigM);
-                }
-                b.row(choose, ones, Sense.EQ, 1);
+            // The inputs that can be the maximum: those whose upper bound exceeds the largest lower bound (and that one).
+            List<Integer> candidates = new ArrayList<>();
+            for (int k : windows[o]) if (upperOf(b, in, pre, k) > maxLower || k == best) candidates.add(k);
+            int[] cand = new int[candidates.size()];
+            double[] candLower = new double[cand.length];
+            for (int t = 0; t < cand.length; t++) {
+                cand[t] = in[candidates.get(t)];
+                candLower[t] = lowerOf(b, in, pre, candidates.get(t));
             }
+            encoding.maxPool(b, y, cand, candLower, maxUpper);
             v[o] = y;
         }
         return v;
@@ -388,7 +403,7 @@ public final class TriangleLp {
             int x = in[j];
             double l = pre != null ? pre.lower(j) : b.lower(x), u = pre != null ? pre.upper(j) : b.upper(x);
             // The MILP is exact whatever its bounds: the tightest sound ones give the smallest big-M.
-            if (relaxation == Relaxation.EXACT) {
+            if (encoding.exact()) {
                 l = Math.max(l, b.lower(x));
                 u = Math.min(u, b.upper(x));
             }
@@ -402,29 +417,7 @@ public final class TriangleLp {
                 v[j] = y;
                 b.row(new int[]{y, x}, new double[]{1, -1}, Sense.GE, 0); // y >= x
                 if (a != 0) b.row(new int[]{y, x}, new double[]{1, -a}, Sense.GE, 0); // y >= a·x (for a = 0: y's bound)
-                switch (relaxation) {
-                    case TRIANGLE -> {
-                        // y <= s·x + t, the chord from (l, a·l) to (u, u). Rounding s and t may move it below the
-                        // function by an ulp; t is instead chosen with s·l + t >= a·l and s·u + t >= u exactly
-                        // (the function is convex, so a line above it at both ends is above it on [l, u]).
-                        double s = a + (1 - a) * (u / (u - l));
-                        double t = Math.max(Rounding.addUp(Rounding.mulUp(a, l), -Rounding.mulDown(s, l)),
-                                Rounding.addUp(u, -Rounding.mulDown(s, u)));
-                        b.row(new int[]{y, x}, new double[]{1, -s}, Sense.LE, t);
-                    }
-                    // y <= u is y's bound; y − x = max(0, (a − 1)·x) <= (1 − a)·(−l) for x >= l (exact for a = 0).
-                    case PARALLELOGRAM -> b.row(new int[]{y, x}, new double[]{1, -1}, Sense.LE,
-                            a == 0 ? -l : Rounding.mulUp(Rounding.addUp(1, -a), -l));
-                    case EXACT -> {
-                        // δ = 1: y <= x (active side); δ = 0: y <= a·x. The big-M constants are rounded up, which
-                        // only loosens the off side's row (y − x <= (1 − a)(−l) and y − a·x <= (1 − a)·u hold on [l, u]).
-                        int d = b.binary();
-                        double mLow = a == 0 ? -l : Rounding.mulUp(Rounding.addUp(1, -a), -l);
-                        double mHigh = a == 0 ? u : Rounding.mulUp(Rounding.addUp(1, -a), u);
-                        b.row(new int[]{y, x, d}, new double[]{1, -1, mLow}, Sense.LE, mLow);
-                        b.row(new int[]{y, x, d}, new double[]{1, -a, -mHigh}, Sense.LE, 0);
-                    }
-                }
+                encoding.unstableLeakyRelu(b, y, x, l, u, a);
             }
         }
         return v;
@@ -436,7 +429,7 @@ public final class TriangleLp {
      * upperSlope·x + upperIntercept on [l, u], and y within the lines' range over [l, u] (implied).
      */
     private int[] sShaped(Builder b, int[] in, Interval pre, boolean tanh) {
-        if (relaxation == Relaxation.EXACT) throw new IllegalStateException("sigmoid/tanh in an exact encoding"); // refused in encodeNodes
+        if (encoding.exact()) throw new IllegalStateException("sigmoid/tanh in an exact encoding"); // refused in encodeNodes
         double[] lo = new double[in.length], hi = new double[in.length];
         for (int j = 0; j < in.length; j++) {
             lo[j] = pre != null ? pre.lower(j) : b.lower(in[j]);
@@ -458,7 +451,7 @@ public final class TriangleLp {
     }
 
     /** Collects variables and rows so that bounds can still be tightened before the solver sees them. */
-    private static final class Builder {
+    private static final class Builder implements NeuronEncoding.Rows {
         private double[] lo = new double[64], hi = new double[64];
         private boolean[] integer = new boolean[64];
         private int n;
@@ -476,7 +469,8 @@ public final class TriangleLp {
         }
 
         /** A 0/1 variable (the exact encoding's). */
-        int binary() {
+        @Override
+        public int binary() {
             int d = variable(0, 1);
             integer[d] = true;
             return d;
@@ -485,7 +479,8 @@ public final class TriangleLp {
         double lower(int v) { return lo[v]; }
         double upper(int v) { return hi[v]; }
 
-        void row(int[] vars, double[] coefs, Sense sense, double rhs) {
+        @Override
+        public void row(int[] vars, double[] coefs, Sense sense, double rhs) {
             rows.add(new LpModel.Row(null, vars, coefs, sense, rhs));
         }
 

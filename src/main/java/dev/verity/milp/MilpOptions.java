@@ -12,8 +12,12 @@ import java.util.Objects;
  * @param threads      solvers run in parallel (neurons of a layer during tightening; disjuncts in the main solve)
  * @param parameters   extra solver-specific parameters in the solver's own syntax ("" for none), e.g. SCIP's
  *                     {@code "separating/maxroundsroot = 5"}
+ * @param babRefine    whether ReLU-splitting branch and bound, when a first attempt leaves a case open, may tighten its
+ *                     pre-activation bounds with a MILP per unstable neuron and split again (α,β-CROWN's "bab-refine";
+ *                     what it then proves rests on the solver's bounds)
  */
-public record MilpOptions(MilpBackend backend, Tightening tightening, Duration neuronBudget, int threads, String parameters) implements java.io.Serializable {
+public record MilpOptions(MilpBackend backend, Tightening tightening, Duration neuronBudget, int threads, String parameters, boolean babRefine)
+        implements java.io.Serializable {
 
     /**
      * Where the big-M constants come from. PROGRESSIVE is paper 004 Sec. 4.2: the bound engine's bounds, then an LP
@@ -45,14 +49,15 @@ public record MilpOptions(MilpBackend backend, Tightening tightening, Duration n
         Objects.requireNonNull(parameters, "parameters");
     }
 
-    /** SCIP, progressive tightening with 1 s per neuron side, one solver per core. */
+    /** SCIP, progressive tightening with 1 s per neuron side, one solver per core, refinement for ReLU splitting. */
     public static MilpOptions defaults() {
-        return new MilpOptions(MilpBackend.SCIP, Tightening.PROGRESSIVE, Duration.ofSeconds(1), Runtime.getRuntime().availableProcessors(), "");
+        return new MilpOptions(MilpBackend.SCIP, Tightening.PROGRESSIVE, Duration.ofSeconds(1), Runtime.getRuntime().availableProcessors(), "", true);
     }
 
-    public MilpOptions withBackend(MilpBackend b) { return new MilpOptions(b, tightening, neuronBudget, threads, parameters); }
-    public MilpOptions withTightening(Tightening t) { return new MilpOptions(backend, t, neuronBudget, threads, parameters); }
-    public MilpOptions withNeuronBudget(Duration d) { return new MilpOptions(backend, tightening, d, threads, parameters); }
-    public MilpOptions withThreads(int n) { return new MilpOptions(backend, tightening, neuronBudget, n, parameters); }
-    public MilpOptions withParameters(String p) { return new MilpOptions(backend, tightening, neuronBudget, threads, p); }
+    public MilpOptions withBackend(MilpBackend b) { return new MilpOptions(b, tightening, neuronBudget, threads, parameters, babRefine); }
+    public MilpOptions withTightening(Tightening t) { return new MilpOptions(backend, t, neuronBudget, threads, parameters, babRefine); }
+    public MilpOptions withNeuronBudget(Duration d) { return new MilpOptions(backend, tightening, d, threads, parameters, babRefine); }
+    public MilpOptions withThreads(int n) { return new MilpOptions(backend, tightening, neuronBudget, n, parameters, babRefine); }
+    public MilpOptions withParameters(String p) { return new MilpOptions(backend, tightening, neuronBudget, threads, p, babRefine); }
+    public MilpOptions withBabRefine(boolean on) { return new MilpOptions(backend, tightening, neuronBudget, threads, parameters, on); }
 }

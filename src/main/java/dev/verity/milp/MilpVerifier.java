@@ -22,7 +22,7 @@ import java.util.Optional;
 
 /**
  * The complete check of paper 004: is an unsafe disjunct {@code c_r·y + d_r <= 0 (all r)} reachable from a case's
- * input box? The network is encoded exactly ({@link TriangleLp.Relaxation#EXACT}: a binary per unstable ReLU, big-M
+ * input box? The network is encoded exactly ({@link MilpEncoding}: a binary per unstable ReLU, big-M
  * constants from the given sound bounds) with one more variable {@code t >= c_r·y + d_r} for every row and
  * {@code t <= 0}: the disjunct is reachable iff this MILP is feasible (004 Sec. 3, the feasibility form). The objective
  * min t steers the search towards violating points, and SCIP stops at the first feasible one (as MIPVerify does),
@@ -160,7 +160,7 @@ public final class MilpVerifier {
      * {@code t <= tMax}, sets min t and the user's parameters; returns the input variables (t is the last variable).
      */
     private int[] encode(OrToolsLpSolver solver, Box box, Disjunct d, Map<Integer, Interval> bounds, double tMax) {
-        TriangleLp encoding = new TriangleLp(net, new Interval(box.lower(), box.upper()), bounds, TriangleLp.Relaxation.EXACT);
+        TriangleLp encoding = new TriangleLp(net, new Interval(box.lower(), box.upper()), bounds, MilpEncoding.BIG_M);
         int[][] vars = encoding.encodeNodes(solver, net.output().id());
         int[] in = vars[net.input().id()], out = vars[net.output().id()];
         int t = solver.addVariable("t", Double.NEGATIVE_INFINITY, tMax);

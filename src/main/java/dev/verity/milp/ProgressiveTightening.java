@@ -103,7 +103,7 @@ public final class ProgressiveTightening {
         // can change the formulation): the solve stops at the first point on the other side of 0, which for a neuron
         // that really is unstable the heuristics find within milliseconds. MILP_ALL (the ablation) solves each bound out.
         String stop = mode == MilpOptions.Tightening.PROGRESSIVE ? options.backend().stopWhenDecided(0) : "";
-        LpBounds milps = new LpBounds(net, box, TriangleLp.Relaxation.EXACT, options.threads(), checkpoint, options.backend(), options.neuronBudget(),
+        LpBounds milps = new LpBounds(net, box, MilpEncoding.BIG_M, options.threads(), checkpoint, options.backend(), options.neuronBudget(),
                 stop);
         for (int id : new ArrayList<>(current.keySet())) {
             if (!refines(id)) continue;

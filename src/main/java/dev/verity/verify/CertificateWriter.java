@@ -67,7 +67,7 @@ public final class CertificateWriter {
                     case BOUND -> byBound.put(e.disjunct(), e.stage());
                     case BRANCH_AND_BOUND -> missing.add("case " + k + " disjunct " + e.disjunct() + ": excluded by " + e.stage()
                             + " (β-CROWN split multipliers are not in the certificate format yet)");
-                    case SOLVER -> missing.add("case " + k + " disjunct " + e.disjunct() + ": excluded on the word of the MILP solver");
+                    case SOLVER -> missing.add("case " + k + " disjunct " + e.disjunct() + ": excluded by " + e.stage() + " on the word of the MILP solver");
                 }
             }
             for (int j : rootExclusions(c, List.copyOf(byBound.keySet()), recorder))

@@ -42,7 +42,7 @@ record MilpStage(MilpOptions milpOptions, Optional<String> refused) implements S
             long caseDeadline = System.nanoTime() + Math.max(0, run.deadline - System.nanoTime()) / casesLeft--;
             Case c = cases.get(k);
             Interval box = new Interval(c.input().lower(), c.input().upper());
-            Map<Integer, Interval> bounds = run.bestBounds(k);
+            Map<Integer, Interval> bounds = run.milpBounds(k);
             if (bounds.isEmpty()) { // no bound method ran: CROWN's bounds for the big-M
                 int outputs = run.net.outputShape().numel();
                 double[] first = new double[outputs];

@@ -38,6 +38,11 @@ final class RunState {
     private final List<Evidence> evidence = new ArrayList<>();
     /** Per case, the tightest pre-activation bounds any method found (the intersection of all): the MILP's big-M. */
     private final List<Map<Integer, Interval>> best = new ArrayList<>();
+    /**
+     * Per case, bounds tightened by a MILP solver (ReLU splitting's refinement), kept apart from {@link #best}: a stage
+     * that uses them rests on the solver's word, so only stages whose evidence says so ({@link #milpBounds}) see them.
+     */
+    private final List<Map<Integer, Interval>> solverBounds = new ArrayList<>();
     /** Per case, whether an all-layer LP method (lp-all) finished on it: its bounds are LP bounds already. */
     private final boolean[] lpBoundsDone;
 
@@ -60,6 +65,7 @@ final class RunState {
             java.util.Arrays.fill(open[k], true);
             openCount += open[k].length;
             best.add(new TreeMap<>());
+            solverBounds.add(new TreeMap<>());
         }
     }
 
@@ -87,6 +93,21 @@ final class RunState {
     /** Intersects {@code more} into case k's bounds; an element whose bounds cross (rounding-level disagreement) keeps the old ones. */
     void mergeBounds(int k, Map<Integer, Interval> more) {
         more.forEach((id, b) -> best.get(k).merge(id, b, Interval::tightenedBy));
+    }
+
+    /** Records bounds of case k that rest on a MILP solver's word (see {@link #solverBounds}). */
+    void mergeSolverBounds(int k, Map<Integer, Interval> more) {
+        more.forEach((id, b) -> solverBounds.get(k).merge(id, b, Interval::tightenedBy));
+    }
+
+    /**
+     * Case k's tightest bounds for a stage that rests on a solver anyway (the MILP): the best sound ones intersected with
+     * any a MILP solver tightened.
+     */
+    Map<Integer, Interval> milpBounds(int k) {
+        Map<Integer, Interval> m = new TreeMap<>(best.get(k));
+        solverBounds.get(k).forEach((id, b) -> m.merge(id, b, Interval::tightenedBy));
+        return m;
     }
 
     boolean lpBoundsDone(int k) { return lpBoundsDone[k]; }

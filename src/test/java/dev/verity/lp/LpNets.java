@@ -16,12 +16,12 @@ import dev.verity.tensor.Tensor;
 import java.util.SplittableRandom;
 
 /** Seeded random small ReLU networks of every layer kind TriangleLp encodes, boxes and objectives. */
-final class LpNets {
+public final class LpNets {
     private LpNets() {}
 
-    enum Family { DENSE, DEEP, CONV, AFFINE_RESHAPE, RESIDUAL }
+    public enum Family { DENSE, DEEP, CONV, AFFINE_RESHAPE, RESIDUAL }
 
-    static Network build(Family family, long seed) {
+    public static Network build(Family family, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         return switch (family) {
             case DENSE -> mlp(r, 4, 6, 5, 3);
@@ -51,11 +51,11 @@ final class LpNets {
         };
     }
 
-    static Network mlp(SplittableRandom r, int... widths) {
+    public static Network mlp(SplittableRandom r, int... widths) {
         return RandomLayers.mlp(r, widths, new Layer.Relu());
     }
 
-    static Interval box(Network net, SplittableRandom r) {
+    public static Interval box(Network net, SplittableRandom r) {
         int n = net.inputShape().numel();
         double radius = 0.1 + 0.9 * r.nextDouble();
         double[] lo = new double[n], hi = new double[n];
@@ -68,7 +68,7 @@ final class LpNets {
     }
 
     /** The identity rows, their negations and two random rows with offsets. */
-    static Objective objective(Network net, SplittableRandom r) {
+    public static Objective objective(Network net, SplittableRandom r) {
         int n = net.outputShape().numel(), m = 2 * n + 2;
         Tensor c = Tensor.zeros(m, n);
         double[] d = new double[m];

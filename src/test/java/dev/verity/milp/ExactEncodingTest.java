@@ -1,10 +1,17 @@
-package dev.verity.lp;
+package dev.verity.milp;
 
 import dev.verity.InvalidInputException;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.BoundResult;
 import dev.verity.bounds.Method;
-import dev.verity.milp.MilpBackend;
+import dev.verity.lp.LpBackend;
+import dev.verity.lp.LpBounds;
+import dev.verity.lp.LpSolution;
+import dev.verity.lp.LpStatus;
+import dev.verity.lp.OrToolsLpSolver;
+import dev.verity.lp.Sense;
+import dev.verity.lp.LpNets;
+import dev.verity.lp.TriangleLp;
 import dev.verity.model.Forward;
 import dev.verity.model.Layer;
 import dev.verity.model.Network;
@@ -37,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * {@link TriangleLp.Relaxation#EXACT}, the mixed-integer encoding: on every layer kind TriangleLp encodes (dense, deep,
+ * {@link MilpEncoding}, the mixed-integer encoding: on every layer kind TriangleLp encodes (dense, deep,
  * conv, affine/reshape, residual, leaky ReLU, max-pool) the MILP optimum of each objective row is attained by the
  * input it returns, lies below every sampled value and above the Triangle LP's bound, and does not depend on which
  * sound bounds give the big-M constants; the integer-variable support of {@link OrToolsLpSolver}; and the refusals
@@ -72,7 +79,7 @@ class ExactEncodingTest {
         int m = obj.rows(), outs = obj.outputs();
         double[][] out = new double[m][];
         try (OrToolsLpSolver solver = new OrToolsLpSolver(backend)) {
-            int[][] vars = new TriangleLp(net, box, bounds, TriangleLp.Relaxation.EXACT).encodeNodes(solver, net.output().id());
+            int[][] vars = new TriangleLp(net, box, bounds, MilpEncoding.BIG_M).encodeNodes(solver, net.output().id());
             int[] in = vars[net.input().id()], y = vars[net.output().id()];
             for (int i = 0; i < m; i++) {
                 solver.setObjective(y, Arrays.copyOfRange(obj.c().data(), i * outs, (i + 1) * outs), obj.d()[i], true);
@@ -211,7 +218,7 @@ class ExactEncodingTest {
                 double sampledMin = Double.POSITIVE_INFINITY;
                 for (int p = 0; p < n; p++) sampledMin = Math.min(sampledMin, z[p * 40 + j]);
                 try (OrToolsLpSolver s = new OrToolsLpSolver(backend)) {
-                    int[] v = new TriangleLp(net, box, before, TriangleLp.Relaxation.EXACT).encode(s, target);
+                    int[] v = new TriangleLp(net, box, before, MilpEncoding.BIG_M).encode(s, target);
                     s.setObjective(new int[] {v[j]}, new double[] {1}, 0, true);
                     LpSolution sol;
                     try {
@@ -241,18 +248,18 @@ class ExactEncodingTest {
         for (LpBackend backend : LpBackend.values()) {
             try (OrToolsLpSolver s = new OrToolsLpSolver(backend)) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> new TriangleLp(net, box, Map.of(), TriangleLp.Relaxation.EXACT).encode(s));
+                        () -> new TriangleLp(net, box, Map.of(), MilpEncoding.BIG_M).encode(s));
                 assertTrue(e.getMessage().contains("mixed-integer"), e.getMessage());
             }
             assertThrows(IllegalArgumentException.class,
-                    () -> new LpBounds(net, box, TriangleLp.Relaxation.EXACT, 1, () -> {}, backend, LpBounds.LIMIT_PER_LP));
+                    () -> new LpBounds(net, box, MilpEncoding.BIG_M, 1, () -> {}, backend, LpBounds.LIMIT_PER_LP));
         }
         // The other way round: a relaxation on a MILP solver through LpBounds is refused too.
         assertThrows(IllegalArgumentException.class,
                 () -> new LpBounds(net, box, TriangleLp.Relaxation.TRIANGLE, 1, () -> {}, MilpBackend.SCIP, LpBounds.LIMIT_PER_LP));
-        // The plain TriangleLp.lower runs GLOP: EXACT cannot go through it.
+        // The plain TriangleLp.lower runs GLOP: the exact encoding cannot go through it.
         assertThrows(IllegalArgumentException.class,
-                () -> new TriangleLp(net, box, Map.of(), TriangleLp.Relaxation.EXACT).lower(LpNets.objective(net, new SplittableRandom(2)), LIMIT));
+                () -> new TriangleLp(net, box, Map.of(), MilpEncoding.BIG_M).lower(LpNets.objective(net, new SplittableRandom(2)), LIMIT));
     }
 
     @Test
@@ -270,7 +277,7 @@ class ExactEncodingTest {
             Interval box = new Interval(new double[] {0, 0, 0}, new double[] {1, 1, 1});
             try (OrToolsLpSolver s = new OrToolsLpSolver(MilpBackend.SCIP)) {
                 InvalidInputException e = assertThrows(InvalidInputException.class,
-                        () -> new TriangleLp(net, box, Map.of(), TriangleLp.Relaxation.EXACT).encode(s));
+                        () -> new TriangleLp(net, box, Map.of(), MilpEncoding.BIG_M).encode(s));
                 assertTrue(e.getMessage().contains(name), e.getMessage());
             }
             // The relaxations still encode it.
