@@ -38,9 +38,10 @@ public final class ProgressiveTightening {
      * @param fixedByMilp    made stable by their MILP
      * @param unstable       still unstable (their bounds may still have been tightened)
      * @param milpSkipped    left unrefined by their last step (the MILP, or the LP in lp mode) because the deadline came first
+     * @param crossings      refined bounds that crossed the ones before (solver tolerance): the ones before were kept
      */
     public record LayerReport(int node, String name, int neurons, int unstableBefore, int fixedByLp, int fixedByMilp, int unstable,
-                              int milpSkipped, long lpNanos, long milpNanos) {}
+                              int milpSkipped, long lpNanos, long milpNanos, int crossings) {}
 
     /** The refined bounds (every node of the initial map) and what each step did. */
     public record Result(Map<Integer, Interval> bounds, List<LayerReport> layers, long nanos) {
@@ -54,6 +55,7 @@ public final class ProgressiveTightening {
         public int unstable() { return layers.stream().mapToInt(LayerReport::unstable).sum(); }
         public long lpNanos() { return layers.stream().mapToLong(LayerReport::lpNanos).sum(); }
         public long milpNanos() { return layers.stream().mapToLong(LayerReport::milpNanos).sum(); }
+        public int crossings() { return layers.stream().mapToInt(LayerReport::crossings).sum(); }
     }
 
     private final Network net;
@@ -112,35 +114,38 @@ public final class ProgressiveTightening {
             int before = unstable.length;
             long t0 = System.nanoTime();
             int skipped = 0;
+            int[] crossings = {0};
             if (lp && unstable.length > 0) {
                 // LP_CHUNK neurons per solver and call (the encoding is built once per call), so that a layer whose LPs do
                 // not fit in the time stops between chunks; its other neurons keep their bounds (sound, looser).
-                skipped = refineInChunks(id, unstable, LP_CHUNK * options.threads(), lps, current, deadline);
+                skipped = refineInChunks(id, unstable, LP_CHUNK * options.threads(), lps, current, deadline, crossings);
             }
             int[] afterLp = unstable(current.get(id), unstable);
             long t1 = System.nanoTime();
             int[] left = afterLp;
             if (milp && afterLp.length > 0) {
                 // One neuron per solver and call, so that the deadline stops the refinement between MILPs.
-                skipped = Math.max(skipped, refineInChunks(id, afterLp, options.threads(), milps, current, deadline));
+                skipped = Math.max(skipped, refineInChunks(id, afterLp, options.threads(), milps, current, deadline, crossings));
                 left = unstable(current.get(id), afterLp);
             }
             long t2 = System.nanoTime();
             reports.add(new LayerReport(id, net.node(id).name(), b.size(), before, before - afterLp.length, afterLp.length - left.length,
-                    left.length, skipped, t1 - t0, t2 - t1));
+                    left.length, skipped, t1 - t0, t2 - t1, crossings[0]));
         }
         return new Result(current, reports, System.nanoTime() - start);
     }
 
     /**
      * Refines node {@code id}'s bounds in {@code current} for {@code neurons}, {@code chunk} at a time with {@code solver},
-     * starting no chunk past {@code deadline}; returns how many neurons were left unrefined.
+     * starting no chunk past {@code deadline}; returns how many neurons were left unrefined. Adds the refinements that
+     * crossed the bounds before to {@code crossings[0]}.
      */
-    private int refineInChunks(int id, int[] neurons, int chunk, LpBounds solver, Map<Integer, Interval> current, Instant deadline) {
+    private int refineInChunks(int id, int[] neurons, int chunk, LpBounds solver, Map<Integer, Interval> current, Instant deadline,
+                               int[] crossings) {
         for (int s = 0; s < neurons.length; s += chunk) {
             if (Instant.now().isAfter(deadline)) return neurons.length - s;
             int[] part = java.util.Arrays.copyOfRange(neurons, s, Math.min(neurons.length, s + chunk));
-            current.put(id, refine(current.get(id), part, solver.neuronBounds(id, part, earlier(current, id))));
+            current.put(id, refine(current.get(id), part, solver.neuronBounds(id, part, earlier(current, id)), crossings));
         }
         return 0;
     }
@@ -157,8 +162,11 @@ public final class ProgressiveTightening {
         return m;
     }
 
-    /** Intersects bounds [lo_0, hi_0, lo_1, ...] of the listed neurons into {@code b}; a tolerance-level crossing keeps the old bounds. */
-    private static Interval refine(Interval b, int[] neurons, double[] bounds) {
+    /**
+     * Intersects bounds [lo_0, hi_0, lo_1, ...] of the listed neurons into {@code b}; a tolerance-level crossing keeps the
+     * old bounds and is counted in {@code crossings[0]}.
+     */
+    private static Interval refine(Interval b, int[] neurons, double[] bounds, int[] crossings) {
         double[] lo = b.lower().clone(), hi = b.upper().clone();
         for (int k = 0; k < neurons.length; k++) {
             int j = neurons[k];
@@ -166,6 +174,8 @@ public final class ProgressiveTightening {
             if (l <= u) {
                 lo[j] = l;
                 hi[j] = u;
+            } else {
+                crossings[0]++;
             }
         }
         return new Interval(lo, hi);

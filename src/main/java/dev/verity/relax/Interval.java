@@ -35,6 +35,17 @@ public record Interval(double[] lower, double[] upper) {
         return new Interval(l, u);
     }
 
+    /**
+     * How many elements of this interval and {@code other} do not overlap. Two sound bounds of the same values always
+     * overlap in exact arithmetic; a crossing is a rounding- or tolerance-level disagreement (or a bug), which
+     * {@link #tightenedBy} resolves by keeping this interval's bounds — callers report the count rather than repair silently.
+     */
+    public int crossings(Interval other) {
+        int c = 0;
+        for (int i = 0; i < lower.length; i++) if (Math.max(lower[i], other.lower[i]) > Math.min(upper[i], other.upper[i])) c++;
+        return c;
+    }
+
     /** Number of neurons with l < 0 < u (the unstable ReLUs when this is a pre-activation). */
     public int unstableCount() {
         int c = 0;

@@ -151,7 +151,7 @@ record BabStage(BabOptions babOptions, boolean milpFollows, Optional<MilpOptions
                     System.nanoTime() - t0));
             return Optional.empty();
         }
-        run.mergeSolverBounds(k, r.bounds());
+        int crossings = run.mergeSolverBounds(k, r.bounds()) + r.crossings();
         double widthBefore = 0, widthAfter = 0;
         int layers = 0, done = 0;
         for (ProgressiveTightening.LayerReport l : r.layers()) {
@@ -166,8 +166,10 @@ record BabStage(BabOptions babOptions, boolean milpFollows, Optional<MilpOptions
             if (l.milpSkipped() == 0) done++;
         }
         run.log(new StageLog("refine", String.format(java.util.Locale.ROOT,
-                "case %d: %d unstable neurons, %d made stable by MILP, their total width %.4g -> %.4g; %d of %d layers refined in full (solver-trusted)",
-                k, r.unstableBefore(), r.fixedByMilp(), widthBefore, widthAfter, done, layers), run.openCount(), run.openCount(), Double.NaN,
+                "case %d: %d unstable neurons, %d made stable by MILP, their total width %.4g -> %.4g; %d of %d layers refined in full (solver-trusted)%s",
+                k, r.unstableBefore(), r.fixedByMilp(), widthBefore, widthAfter, done, layers,
+                crossings == 0 ? "" : "; " + crossings + " MILP bound(s) crossed the earlier ones (solver tolerance; the earlier kept)"),
+                run.openCount(), run.openCount(), Double.NaN,
                 System.nanoTime() - t0));
         return Optional.of(run.milpBounds(k));
     }

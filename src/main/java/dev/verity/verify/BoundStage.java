@@ -42,6 +42,7 @@ record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String n
         long t0 = System.nanoTime();
         int before = run.openCount();
         double minMargin = Double.NaN;
+        int crossings = 0;
         List<Case> cases = run.property.cases();
         for (int k = 0; k < cases.size(); k++) {
             List<Integer> idx = run.openIn(k);
@@ -56,7 +57,7 @@ record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String n
                         run.openCount(), minMargin, System.nanoTime() - t0));
                 return false;
             }
-            run.mergeBounds(k, b.get().intermediate());
+            crossings += run.mergeBounds(k, b.get().intermediate());
             if (method.lp().allLayers()) run.markLpBoundsDone(k);
             boolean outward = run.options.boundOptions().sound() && method.roundingSound();
             for (int i = 0; i < idx.size(); i++) {
@@ -65,8 +66,16 @@ record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String n
                 if (Double.isNaN(minMargin) || m < minMargin) minMargin = m;
             }
         }
-        run.log(new StageLog(method.cliName(), "excluded " + (before - run.openCount()) + " of " + before + note, before, run.openCount(),
-                minMargin, System.nanoTime() - t0));
+        run.log(new StageLog(method.cliName(), "excluded " + (before - run.openCount()) + " of " + before + note + crossingNote(crossings), before,
+                run.openCount(), minMargin, System.nanoTime() - t0));
         return true;
+    }
+
+    /**
+     * Where this method's intermediate bounds and an earlier stage's cross (both sound, so a rounding-level disagreement:
+     * the earlier ones are kept), the log says how many, instead of repairing them silently.
+     */
+    static String crossingNote(int crossings) {
+        return crossings == 0 ? "" : "; " + crossings + " intermediate bound(s) crossed an earlier stage's (rounding-level; the earlier kept)";
     }
 }

@@ -76,10 +76,11 @@ record MilpStage(MilpOptions milpOptions, Optional<String> refused) implements S
                 return Optional.of(run.timeout());
             }
             run.log(new StageLog("tighten", String.format(java.util.Locale.ROOT,
-                    "case %d: %d unstable neurons -> LP fixed %d, MILP fixed %d, %d left%s (LP %.1f s, MILP %.1f s)", k, tight.unstableBefore(),
+                    "case %d: %d unstable neurons -> LP fixed %d, MILP fixed %d, %d left%s (LP %.1f s, MILP %.1f s)%s", k, tight.unstableBefore(),
                     tight.fixedByLp(), tight.fixedByMilp(), tight.unstable(),
                     tight.layers().stream().mapToInt(ProgressiveTightening.LayerReport::milpSkipped).sum() > 0 ? ", some without MILP (time)" : "",
-                    tight.lpNanos() / 1e9, tight.milpNanos() / 1e9),
+                    tight.lpNanos() / 1e9, tight.milpNanos() / 1e9,
+                    tight.crossings() == 0 ? "" : "; " + tight.crossings() + " refined bound(s) crossed the earlier ones (solver tolerance; the earlier kept)"),
                     run.openCount(), run.openCount(), Double.NaN, System.nanoTime() - t0));
             ce = decide(run, verifier, k, idx, tight.bounds(), caseDeadline);
             if (ce.isPresent()) return Optional.of(run.result(Verdict.FALSIFIED, "milp", ce.get()));

@@ -90,14 +90,32 @@ final class RunState {
     /** Case k's tightest pre-activation bounds so far (live: stages intersect theirs in with {@link #mergeBounds}). */
     Map<Integer, Interval> bestBounds(int k) { return best.get(k); }
 
-    /** Intersects {@code more} into case k's bounds; an element whose bounds cross (rounding-level disagreement) keeps the old ones. */
-    void mergeBounds(int k, Map<Integer, Interval> more) {
-        more.forEach((id, b) -> best.get(k).merge(id, b, Interval::tightenedBy));
+    /**
+     * Intersects {@code more} into case k's bounds; an element whose bounds cross (rounding-level disagreement) keeps the
+     * old ones. Returns how many crossed, for the stage to report.
+     */
+    int mergeBounds(int k, Map<Integer, Interval> more) {
+        return merge(best.get(k), more);
     }
 
-    /** Records bounds of case k that rest on a MILP solver's word (see {@link #solverBounds}). */
-    void mergeSolverBounds(int k, Map<Integer, Interval> more) {
-        more.forEach((id, b) -> solverBounds.get(k).merge(id, b, Interval::tightenedBy));
+    /** Intersects {@code more} into {@code into}; returns how many elements crossed (those keep {@code into}'s bounds). */
+    private static int merge(Map<Integer, Interval> into, Map<Integer, Interval> more) {
+        int crossings = 0;
+        for (var e : more.entrySet()) {
+            Interval old = into.get(e.getKey());
+            if (old == null) {
+                into.put(e.getKey(), e.getValue());
+            } else {
+                crossings += old.crossings(e.getValue());
+                into.put(e.getKey(), old.tightenedBy(e.getValue()));
+            }
+        }
+        return crossings;
+    }
+
+    /** Records bounds of case k that rest on a MILP solver's word (see {@link #solverBounds}); returns how many elements crossed. */
+    int mergeSolverBounds(int k, Map<Integer, Interval> more) {
+        return merge(solverBounds.get(k), more);
     }
 
     /**
