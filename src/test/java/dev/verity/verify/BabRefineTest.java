@@ -54,6 +54,13 @@ class BabRefineTest {
         return Nets.property(new Box(lo, hi), 1, new Disjunct(Nets.row(-t, 1))); // unsafe: y − t <= 0
     }
 
+    /** A run of {@code seconds} on the refinable net, its stage lines into {@code log}. */
+    private static RunState runState(VnnlibProperty p, int seconds, List<StageLog> log) {
+        Network net = refinableNet();
+        VerifyOptions options = VerifyOptions.defaults(Duration.ofSeconds(seconds));
+        return new RunState(net, new BoundEngine(net, options.boundOptions()), options, p, log::add, Duration.ofSeconds(seconds).toNanos());
+    }
+
     @Test
     void noRelaxationProvesIt() {
         Network net = refinableNet();
@@ -72,11 +79,8 @@ class BabRefineTest {
      */
     @Test
     void theRefinedAttemptProvesItAndSaysItIsSolverTrusted() {
-        Network net = refinableNet();
-        VnnlibProperty p = yAbove(0.6);
-        VerifyOptions options = VerifyOptions.defaults(Duration.ofSeconds(60));
         List<StageLog> log = new ArrayList<>();
-        RunState run = new RunState(net, new BoundEngine(net, options.boundOptions()), options, p, log::add, Duration.ofSeconds(60).toNanos());
+        RunState run = runState(yAbove(0.6), 60, log);
         BabStage stage = new BabStage(BabOptions.defaults(), false, Optional.of(MilpOptions.defaults()), 0.0);
         VerificationResult r = stage.run(run).orElseThrow();
         assertEquals(Verdict.VERIFIED, r.verdict(), () -> "log: " + log);
@@ -88,18 +92,15 @@ class BabRefineTest {
         // The refined bounds are the MILP's alone: the sound bounds later stages use are untouched.
         assertTrue(run.bestBounds(0).isEmpty());
         Map<Integer, Interval> milp = run.milpBounds(0);
-        Interval v = milp.get(net.nodes().get(3).id());
+        Interval v = milp.get(run.net.nodes().get(3).id());
         assertTrue(v.upper(0) <= 1e-6, "v <= 0 by the MILP: " + v.upper(0));
     }
 
     /** Where the first attempt decides, nothing is refined and the evidence is branch and bound's own. */
     @Test
     void aFirstAttemptThatProvesNeedsNoRefinement() {
-        Network net = refinableNet();
-        VnnlibProperty p = yAbove(0.6);
-        VerifyOptions options = VerifyOptions.defaults(Duration.ofSeconds(60));
         List<StageLog> log = new ArrayList<>();
-        RunState run = new RunState(net, new BoundEngine(net, options.boundOptions()), options, p, log::add, Duration.ofSeconds(60).toNanos());
+        RunState run = runState(yAbove(0.6), 60, log);
         VerificationResult r = new BabStage(BabOptions.defaults(), false, Optional.of(MilpOptions.defaults())).run(run).orElseThrow();
         assertEquals(Verdict.VERIFIED, r.verdict());
         assertEquals(Verifier.RELU_SPLIT, r.method());
@@ -110,10 +111,7 @@ class BabRefineTest {
     /** A property that is false (y = 1 everywhere, unsafe y <= 1.1) is never proved, refined or not. */
     @Test
     void refinementNeverProvesAFalseProperty() {
-        Network net = refinableNet();
-        VnnlibProperty p = yAbove(1.1);
-        VerifyOptions options = VerifyOptions.defaults(Duration.ofSeconds(20));
-        RunState run = new RunState(net, new BoundEngine(net, options.boundOptions()), options, p, s -> {}, Duration.ofSeconds(20).toNanos());
+        RunState run = runState(yAbove(1.1), 20, new ArrayList<>());
         Optional<VerificationResult> r = new BabStage(BabOptions.defaults(), false, Optional.of(MilpOptions.defaults()), 0.0).run(run);
         assertTrue(r.isEmpty() || r.get().verdict() != Verdict.VERIFIED, () -> "verdict " + r);
     }
