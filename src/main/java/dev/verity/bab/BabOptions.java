@@ -14,8 +14,10 @@ import dev.verity.bounds.Method;
  * @param batch     ReLU splitting: domains split per step, their children bounded in one batched β-CROWN pass
  * @param iterations ReLU splitting: β-CROWN's optimisation steps per batch of children (the root gets the engine's
  *                  alpha-CROWN steps)
+ * @param clip      input splitting: shrink each domain's box to the bounding box its open disjuncts' linear bounds allow
+ *                  before splitting it ({@link InputClipping})
  */
-public record BabOptions(Method method, long maxBytes, int lookahead, int batch, int iterations) {
+public record BabOptions(Method method, long maxBytes, int lookahead, int batch, int iterations, boolean clip) {
     public BabOptions {
         switch (method) {
             case HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> { }
@@ -30,20 +32,22 @@ public record BabOptions(Method method, long maxBytes, int lookahead, int batch,
 
     /**
      * CROWN on every input-split domain, at most a quarter of the heap for the queue, a lookahead over all of ACAS Xu's
-     * 5 inputs; ReLU splitting 64 domains per batch (mnistfc 256x4 prop_5_0.03: 13.0 s; with 16: 16.1 s, with 4:
+     * 5 inputs, clipping; ReLU splitting 64 domains per batch (mnistfc 256x4 prop_5_0.03: 13.0 s; with 16: 16.1 s, with 4:
      * 21.5 s) and 20 β-CROWN steps per batch (α,β-CROWN's BaB default).
      */
     public static BabOptions defaults() {
-        return new BabOptions(Method.CROWN, Runtime.getRuntime().maxMemory() / 4, 5, 64, 20);
+        return new BabOptions(Method.CROWN, Runtime.getRuntime().maxMemory() / 4, 5, 64, 20, true);
     }
 
-    public BabOptions withMethod(Method m) { return new BabOptions(m, maxBytes, lookahead, batch, iterations); }
+    public BabOptions withMethod(Method m) { return new BabOptions(m, maxBytes, lookahead, batch, iterations, clip); }
 
-    public BabOptions withLookahead(int dims) { return new BabOptions(method, maxBytes, dims, batch, iterations); }
+    public BabOptions withLookahead(int dims) { return new BabOptions(method, maxBytes, dims, batch, iterations, clip); }
 
-    public BabOptions withBatch(int domains) { return new BabOptions(method, maxBytes, lookahead, domains, iterations); }
+    public BabOptions withBatch(int domains) { return new BabOptions(method, maxBytes, lookahead, domains, iterations, clip); }
 
-    public BabOptions withIterations(int steps) { return new BabOptions(method, maxBytes, lookahead, batch, steps); }
+    public BabOptions withIterations(int steps) { return new BabOptions(method, maxBytes, lookahead, batch, steps, clip); }
 
-    public BabOptions withMaxBytes(long bytes) { return new BabOptions(method, bytes, lookahead, batch, iterations); }
+    public BabOptions withMaxBytes(long bytes) { return new BabOptions(method, bytes, lookahead, batch, iterations, clip); }
+
+    public BabOptions withClip(boolean on) { return new BabOptions(method, maxBytes, lookahead, batch, iterations, on); }
 }
