@@ -129,4 +129,47 @@ class BabRefineTest {
     private static BabStage babStage(Network net, VerifyOptions options) {
         return new Verifier(net, options).plan().stream().filter(s -> s instanceof BabStage).map(s -> (BabStage) s).findFirst().orElseThrow();
     }
+
+    /**
+     * Random nets of 20 inputs with two hidden layers and properties near the value at the box's centre, decided by a
+     * first attempt given no time, the refinement and a second attempt: a VERIFIED is never contradicted by 20,000
+     * sampled points, a FALSIFIED's point is a counterexample, and proofs through the refinement happen.
+     */
+    @Test
+    void refinedSplittingNeverProvesWhatSamplingRefutes() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(33);
+        int proven = 0, refined = 0, falsified = 0;
+        for (int t = 0; t < 20; t++) {
+            Network net = dev.verity.testing.RandomLayers.mlp(r, new int[] {20, 12, 12, 2}, new Layer.Relu());
+            double[] c = new double[20];
+            for (int j = 0; j < c.length; j++) c[j] = r.nextDouble(-1, 1);
+            Box box = Box.around(c, r.nextDouble(0.02, 0.15));
+            double[] y = dev.verity.model.Forward.evaluate(net, new Tensor(box.center(), 20)).data();
+            double v = (y[0] - y[1]) - r.nextDouble(-0.1, 1.5);
+            VnnlibProperty p = Nets.property(box, 2, new Disjunct(Nets.row(-v, 1, -1))); // unsafe: y0 − y1 <= v
+            VerifyOptions options = VerifyOptions.defaults(Duration.ofSeconds(10));
+            RunState run = new RunState(net, new BoundEngine(net, options.boundOptions()), options, p, s -> {}, Duration.ofSeconds(10).toNanos());
+            Optional<VerificationResult> res = new BabStage(BabOptions.defaults(), false, Optional.of(MilpOptions.defaults()), 0.0).run(run);
+            if (res.isEmpty()) continue;
+            switch (res.get().verdict()) {
+                case VERIFIED -> {
+                    proven++;
+                    if (res.get().method().equals(Verifier.RELU_SPLIT_REFINED)) refined++;
+                    java.util.SplittableRandom s = new java.util.SplittableRandom(t);
+                    for (int i = 0; i < 20_000; i++) {
+                        double[] x = new double[20];
+                        for (int j = 0; j < 20; j++) x[j] = s.nextDouble(box.lower(j), box.upper(j));
+                        double[] out = dev.verity.model.Forward.evaluate(net, new Tensor(x, 20)).data();
+                        assertTrue(out[0] - out[1] > v, "net " + t + ": proved, but a sampled point is unsafe");
+                    }
+                }
+                case FALSIFIED -> {
+                    falsified++;
+                    assertTrue(p.cases().getFirst().isCounterexample(res.get().counterexample().input(), res.get().counterexample().output()));
+                }
+                case UNKNOWN, TIMEOUT -> { }
+            }
+        }
+        assertTrue(proven >= 3 && refined >= 1, proven + " proven, " + refined + " of them after the refinement, " + falsified + " falsified");
+    }
 }
