@@ -20,7 +20,7 @@ import java.util.Optional;
  * turn (an equal share of the stage's time each). When the MILP follows, the stage takes at most
  * {@link Verifier#BAB_SHARE} (input splitting) or {@link Verifier#RELU_BAB_SHARE} (ReLU splitting) of the time left.
  *
- * <p>ReLU splitting with {@code refine} (α,β-CROWN's "bab-refine"): a case that a first attempt within
+ * <p>ReLU splitting with {@code refine} (α,β-CROWN's "bab-refine"; planned on MLPs only, {@link #refinable}): a case that a first attempt within
  * {@code firstShare} of its time leaves open gets its pre-activation bounds tightened by a MILP per
  * unstable neuron, earliest layer first ({@link ProgressiveTightening}, milp-all mode, within
  * {@link Verifier#REFINE_SHARE} of the time then left), and a second attempt over them. What the second attempt excludes
@@ -76,10 +76,11 @@ record BabStage(BabOptions babOptions, boolean milpFollows, Optional<MilpOptions
             Outcome outcome = attempt(bab, k, idx, firstDeadline, run.bestBounds(k));
             Optional<VerificationResult> end = settle(run, k, idx, outcome, stage, Evidence.Kind.BRANCH_AND_BOUND, t0);
             if (outcome instanceof Outcome.Undecided && refine.isPresent() && end.isEmpty() && System.nanoTime() < caseDeadline) {
+                List<Integer> rest = run.openIn(k);
+                if (rest.isEmpty()) continue; // the first attempt excluded every disjunct before it stopped
                 long t1 = System.nanoTime();
                 Optional<Map<Integer, Interval>> refined = refine(run, refine.get(), k, t1 + (long) (Verifier.REFINE_SHARE * (caseDeadline - t1)));
                 if (refined.isEmpty()) return Optional.of(run.timeout());
-                List<Integer> rest = run.openIn(k);
                 long t2 = System.nanoTime();
                 outcome = attempt(bab, k, rest, caseDeadline, refined.get());
                 end = settle(run, k, rest, outcome, Verifier.RELU_SPLIT_REFINED, Evidence.Kind.SOLVER, t2);
@@ -88,6 +89,27 @@ record BabStage(BabOptions babOptions, boolean milpFollows, Optional<MilpOptions
             if (!(outcome instanceof Outcome.Proven)) return end;
         }
         return run.openCount() == 0 ? Optional.of(run.result(Verdict.VERIFIED, decidedBy, null)) : Optional.empty();
+    }
+
+    /**
+     * Whether refinement suits the network: a multilayer perceptron (dense and ReLU layers, reshapes), where a neuron's
+     * MILP has one binary per unstable neuron of the few layers before it and SCIP bounds it within about a second
+     * (α,β-CROWN ran its bab-refine on the MLP families, mnistfc and ERAN's). A convolutional net's neuron reads a whole
+     * receptive field of unstable neurons, and thousands of such MILPs would only take the splitting's time.
+     */
+    static boolean refinable(dev.verity.model.Network net) {
+        for (dev.verity.model.Node node : net.nodes()) {
+            boolean mlp = switch (node.layer()) {
+                case dev.verity.model.Layer.Input _, dev.verity.model.Layer.Dense _, dev.verity.model.Layer.Relu _,
+                        dev.verity.model.Layer.Flatten _, dev.verity.model.Layer.Reshape _ -> true;
+                case dev.verity.model.Layer.Conv2d _, dev.verity.model.Layer.LeakyRelu _, dev.verity.model.Layer.Sigmoid _,
+                        dev.verity.model.Layer.Tanh _, dev.verity.model.Layer.MaxPool2d _, dev.verity.model.Layer.AvgPool2d _,
+                        dev.verity.model.Layer.Transpose _, dev.verity.model.Layer.Pad _, dev.verity.model.Layer.Add _,
+                        dev.verity.model.Layer.Affine _ -> false;
+            };
+            if (!mlp) return false;
+        }
+        return true;
     }
 
     private static Outcome attempt(CaseBab bab, int k, List<Integer> idx, long deadlineNanos, Map<Integer, Interval> known) {

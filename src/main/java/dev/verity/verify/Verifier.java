@@ -112,7 +112,7 @@ public final class Verifier {
         Optional<String> milpRefused = TriangleLp.exactlyEncodable(net); // why the MILP cannot encode this net, if it cannot
         boolean milpWillRun = options.milp().isPresent() && milpRefused.isEmpty();
         boolean babPending = options.bab().isPresent() && !options.explicitMethods();
-        Optional<MilpOptions> refine = options.milp().filter(m -> milpWillRun && m.babRefine());
+        Optional<MilpOptions> refine = options.milp().filter(m -> milpWillRun && m.babRefine() && BabStage.refinable(net));
         for (Method method : options.methods()) {
             if (babPending && !beforeBab(method)) {
                 babPending = false;

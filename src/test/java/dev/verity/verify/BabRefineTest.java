@@ -116,7 +116,7 @@ class BabRefineTest {
         assertTrue(r.isEmpty() || r.get().verdict() != Verdict.VERIFIED, () -> "verdict " + r);
     }
 
-    /** Refinement is planned only with the MILP on and {@code babRefine}: it uses the MILP's solver. */
+    /** Refinement is planned only with the MILP on and {@code babRefine} (it uses the MILP's solver), and on MLPs only. */
     @Test
     void thePlanRefinesOnlyWhenTheMilpRunsAndRefinementIsOn() {
         Network net = refinableNet();
@@ -124,6 +124,9 @@ class BabRefineTest {
         assertTrue(babStage(net, on).refine().isPresent());
         assertTrue(babStage(net, on.withMilp(Optional.empty())).refine().isEmpty());
         assertTrue(babStage(net, on.withMilp(Optional.of(MilpOptions.defaults().withBabRefine(false)))).refine().isEmpty());
+        Network conv = dev.verity.testing.RandomLayers.convRelu(new java.util.SplittableRandom(3));
+        assertFalse(BabStage.refinable(conv));
+        assertTrue(BabStage.refinable(net));
     }
 
     private static BabStage babStage(Network net, VerifyOptions options) {
