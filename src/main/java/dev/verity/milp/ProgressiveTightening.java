@@ -174,7 +174,7 @@ public final class ProgressiveTightening {
             if (l <= u) {
                 lo[j] = l;
                 hi[j] = u;
-            } else {
+            } else if (!Double.isNaN(l) && !Double.isNaN(u)) { // (a solve without a bound is no disagreement)
                 crossings[0]++;
             }
         }

@@ -17,7 +17,8 @@ import java.util.Optional;
 
 /**
  * The complete stage (paper 004): per case with open disjuncts (an equal share of the time left each), one MILP per open
- * disjunct over the best bounds so far within 30 % of the case's time; if some stay open, progressive tightening (within
+ * disjunct over the best bounds so far (the sound ones intersected with any the ReLU-splitting refinement took from a
+ * MILP solver: {@link RunState#milpBounds}) within 30 % of the case's time; if some stay open, progressive tightening (within
  * half the time then left) and the MILP again until the case's deadline. With nothing to tighten, the first MILP gets all
  * the case's time. A disjunct the MILP excludes rests on the solver's word ({@link Evidence.Kind#SOLVER}). {@code refused}:
  * why the MILP cannot encode the network (then the stage is a logged skip and the verdict UNKNOWN).
