@@ -59,10 +59,14 @@ public final class ReluSplit {
 
     /** An open domain: its bounds, splits, open disjuncts (indices into the case) with margins, and the neuron to split next (null: none left). */
     private record Domain(Map<Integer, Interval> pre, List<Split> splits, int[] open, double[] margins, double margin, int depth, Split next,
-                          BetaCrown.WarmStart start) {}
+                          BetaCrown.WarmStart start, ProofRecorder.Box proof) {}
 
-    /** A child waiting to be bounded, with its parent's slopes and multipliers to start from. */
-    private record Child(Map<Integer, Interval> pre, List<Split> splits, int[] open, double[] floor, int depth, BetaCrown.WarmStart start) {}
+    /**
+     * A child waiting to be bounded, with its parent's slopes and multipliers to start from, and where its proof is
+     * recorded per open disjunct (null: not recording).
+     */
+    private record Child(Map<Integer, Interval> pre, List<Split> splits, int[] open, double[] floor, int depth, BetaCrown.WarmStart start,
+                         ProofRecorder.Box[] proofs) {}
 
     /**
      * Decides the listed disjuncts of case {@code caseIndex} within {@code deadlineNanos} (the {@link System#nanoTime}
@@ -70,6 +74,17 @@ public final class ReluSplit {
      * undecided, when the thread is interrupted.
      */
     public Outcome decide(VnnlibProperty property, int caseIndex, List<Integer> disjuncts, long deadlineNanos, Map<Integer, Interval> known) {
+        return decide(property, caseIndex, disjuncts, deadlineNanos, known, null);
+    }
+
+    /**
+     * As {@link #decide(VnnlibProperty, int, List, long, Map)}, recording into {@code recorder} (null: none) one proof
+     * tree per disjunct ({@link ProofRecorder#treeFor}): the neuron splits, the empty children, and each leaf's
+     * exclusion with the slopes and split multipliers of its bound, for {@code verity check}. A recorded run should start
+     * from CROWN's bounds ({@code known} empty): the checker re-derives every intermediate bound with CROWN.
+     */
+    public Outcome decide(VnnlibProperty property, int caseIndex, List<Integer> disjuncts, long deadlineNanos, Map<Integer, Interval> known,
+                          ProofRecorder recorder) {
         Case c = property.cases().get(caseIndex);
         Interval box = new Interval(c.input().lower(), c.input().upper());
         int[] open = disjuncts.stream().mapToInt(Integer::intValue).toArray();
@@ -85,7 +100,12 @@ public final class ReluSplit {
         long domains = 0;
         int maxDepth = 0;
         List<Domain> bounded = new ArrayList<>();
-        Optional<Counterexample> ce = bound(property, caseIndex, c, box, List.of(new Child(rootPre, List.of(), open, none, 0, null)),
+        ProofRecorder.Box[] roots = null;
+        if (recorder != null) {
+            roots = new ProofRecorder.Box[open.length];
+            for (int i = 0; i < open.length; i++) roots[i] = recorder.treeFor(open[i]);
+        }
+        Optional<Counterexample> ce = bound(property, caseIndex, c, box, List.of(new Child(rootPre, List.of(), open, none, 0, null, roots)),
                 beta.defaultIterations(), bounded);
         domains++;
         if (ce.isPresent()) return new Outcome.Refuted(ce.get(), domains);
@@ -115,10 +135,15 @@ public final class ReluSplit {
                     continue;
                 }
                 live.merge(d.open()[0], -1, Integer::sum);
+                ProofRecorder.Box[] halves = d.proof() == null ? null : d.proof().neuronSplit(block(d.next().node()), d.next().neuron());
                 for (boolean active : new boolean[] {true, false}) {
-                    Optional<Child> child = split(box, d, new Split(d.next().node(), d.next().neuron(), active));
+                    ProofRecorder.Box proof = halves == null ? null : halves[active ? 1 : 0];
+                    Optional<Child> child = split(box, d, new Split(d.next().node(), d.next().neuron(), active), proof);
                     if (child.isPresent()) children.add(child.get());
-                    else domains++; // empty: the split contradicts the domain's bounds
+                    else { // empty: the split contradicts the domain's bounds
+                        domains++;
+                        if (proof != null) proof.empty();
+                    }
                 }
             }
             if (children.isEmpty()) continue;
@@ -155,7 +180,7 @@ public final class ReluSplit {
      * The child of {@code d} with {@code split} added: the split neuron clamped, the later layers' bounds recomputed;
      * empty when the bounds show the child holds no point (the neuron cannot take the split's sign).
      */
-    private Optional<Child> split(Interval box, Domain d, Split split) {
+    private Optional<Child> split(Interval box, Domain d, Split split, ProofRecorder.Box proof) {
         Map<Integer, Interval> pre = new LinkedHashMap<>(d.pre());
         pre.put(split.node(), clamp(pre.get(split.node()), split));
         pre = engine.intermediateBounds(Method.CROWN, box, pre, split.node());
@@ -171,7 +196,8 @@ public final class ReluSplit {
                 return Optional.empty();
             clamped.put(s.node(), clamp(iv, s));
         }
-        return Optional.of(new Child(clamped, List.copyOf(splits), d.open(), d.margins(), d.depth() + 1, d.start()));
+        return Optional.of(new Child(clamped, List.copyOf(splits), d.open(), d.margins(), d.depth() + 1, d.start(),
+                proof == null ? null : new ProofRecorder.Box[] {proof}));
     }
 
     /** The interval with the split neuron on its side: [max(l, 0), max(u, 0)] if active, [min(l, 0), min(u, 0)] if inactive. */
@@ -211,7 +237,10 @@ public final class ReluSplit {
             for (int r = 0; r < base.length; r++) base[r] = Math.abs(b.lower()[r]);
             DisjunctRows.Judged j = rows.judge(b.lower(), null, base, coeff, box.lower(), box.upper(), ch.floor(), certifier);
             for (int i = 0; i < ch.open().length; i++) {
-                if (j.excluded()[i]) continue;
+                if (j.excluded()[i]) {
+                    if (ch.proofs() != null) record(ch, i, rows, b);
+                    continue;
+                }
                 int bestRow = j.bestRow()[i];
                 if (bestRow >= 0) {
                     Optional<Counterexample> ce = tryCorner(property, caseIndex, c, box, coeff, bestRow);
@@ -221,10 +250,45 @@ public final class ReluSplit {
                 // split the neurons that matter to it (a robustness property's nine disjuncts cost nine times less per domain).
                 double m = j.margin()[i];
                 out.add(new Domain(ch.pre(), ch.splits(), new int[] {ch.open()[i]}, new double[] {m}, m, ch.depth(), branch(ch, b, bestRow),
-                        rows(b.warmStart(), rows.rowStart()[i], rows.rowStart()[i + 1], b.lower().length)));
+                        rows(b.warmStart(), rows.rowStart()[i], rows.rowStart()[i + 1], b.lower().length), ch.proofs() == null ? null : ch.proofs()[i]));
             }
         }
         return Optional.empty();
+    }
+
+    /** The checker's block of a pre-activation node: 1 + its place among the ReLUs' inputs. */
+    private int block(int preNode) {
+        int b = beta.preActivationNodes().indexOf(preNode);
+        if (b < 0) throw new IllegalArgumentException("no ReLU reads node " + preNode);
+        return b + 1;
+    }
+
+    /**
+     * Records child {@code ch}'s exclusion of its open disjunct i by the disjunct's best row: the claim, the row's
+     * slopes at the neurons unstable on the child (the others' lines are fixed by their bounds) and its multiplier of
+     * each split on the path, as the certificate format carries them.
+     */
+    private void record(Child ch, int i, DisjunctRows rows, BetaCrown.Bound b) {
+        int best = rows.rowStart()[i];
+        for (int r = best + 1; r < rows.rowStart()[i + 1]; r++) if (b.lower()[r] > b.lower()[best]) best = r;
+        int m = b.lower().length;
+        List<Integer> blockOf = new ArrayList<>(), neuronOf = new ArrayList<>();
+        List<Double> slope = new ArrayList<>();
+        for (var e : b.warmStart().alpha().entrySet()) {
+            Interval iv = ch.pre().get(e.getKey());
+            int n = iv.size(), blk = block(e.getKey());
+            for (int j = 0; j < n; j++) {
+                if (!(iv.lower(j) < 0 && iv.upper(j) > 0)) continue;
+                blockOf.add(blk);
+                neuronOf.add(j);
+                slope.add(e.getValue()[best * n + j]);
+            }
+        }
+        double[] beta = new double[ch.splits().size()];
+        for (int k = 0; k < beta.length; k++) beta[k] = b.warmStart().beta()[k * m + best];
+        var alpha = new dev.verity.check.Certificate.Slopes(blockOf.stream().mapToInt(Integer::intValue).toArray(),
+                neuronOf.stream().mapToInt(Integer::intValue).toArray(), slope.stream().mapToDouble(Double::doubleValue).toArray());
+        ch.proofs()[i].excluded(ch.open()[i], best - rows.rowStart()[i], b.lower()[best], alpha, beta.length == 0 ? null : beta);
     }
 
     /**

@@ -191,6 +191,17 @@ final class AlphaCrown {
 
     /** The best lower bounds of rows {@code c·z_target + d}; only the lines of nonlinear nodes before the target are used. */
     double[] maximise(int target, Objective obj) {
+        return maximiseWithSlopes(target, obj).lower();
+    }
+
+    /**
+     * Best lower bounds per row and, per (leaky) ReLU node before the target, the slopes α {@code [rows × n]} that give
+     * each row its best bound (every parameter belongs to one row, so each row's best iterate is kept apart).
+     */
+    record SlopedRows(double[] lower, Map<Integer, double[]> alpha) {}
+
+    /** As {@link #maximise(int, Objective)}, with the slopes behind each row's bound. */
+    SlopedRows maximiseWithSlopes(int target, Objective obj) {
         BoundOptions options = engine.options();
         Map<Integer, Slopes> slopes = initialSlopes(obj.rows());
         slopes.keySet().removeIf(id -> id >= target);
@@ -219,7 +230,7 @@ final class AlphaCrown {
             o += b.length;
         }
         Map<Integer, double[]> gradients = new HashMap<>(), mixGradients = new HashMap<>();
-        return BoundAscent.maximise(params, groups.toArray(BoundAscent.Group[]::new), (x, gradient) -> {
+        BoundAscent.Result result = BoundAscent.run(params, groups.toArray(BoundAscent.Group[]::new), (x, gradient) -> {
             int at = 0;
             for (double[] b : blocks) { // the blocks are the tensors' own arrays: the bound reads them
                 System.arraycopy(x, at, b, 0, b.length);
@@ -240,6 +251,14 @@ final class AlphaCrown {
                 }
             }
             return value;
-        }, options, false);
+        }, options, false, obj.rows());
+        Map<Integer, double[]> alpha = new LinkedHashMap<>();
+        int at = 0;
+        for (var e : slopes.entrySet()) {
+            int len = e.getValue().alpha().size();
+            alpha.put(e.getKey(), java.util.Arrays.copyOfRange(result.bestParams(), at, at + len));
+            at += len;
+        }
+        return new SlopedRows(result.best(), alpha);
     }
 }

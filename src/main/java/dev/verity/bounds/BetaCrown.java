@@ -74,7 +74,8 @@ public final class BetaCrown {
      *                    ({@code [rows, inputs]}; its box minimiser is a counterexample candidate)
      * @param coefficient per ReLU input node, the last iterate's coefficients of the ReLU's output, {@code [rows × n]}
      *                    row-major (how much each neuron's relaxation costs: the branching score's weight)
-     * @param warmStart   the parameters of the iterate with the best summed bound
+     * @param warmStart   per row, the parameters of the iterate that gave its best bound ({@code lower}): a child's
+     *                    start, and what a certificate carries to reproduce the bound
      */
     public record Bound(double[] lower, Tensor coeff, Map<Integer, double[]> coefficient, WarmStart warmStart) {}
 
@@ -205,7 +206,7 @@ public final class BetaCrown {
                 for (var e : betas.entrySet()) copyInto(e.getValue(), gradient, betaAt.get(e.getKey()));
             }
             return bound.value().data().clone();
-        }, options, stopWhenPositive);
+        }, options, stopWhenPositive, rows);
         double[] best = ascent.best(), at = ascent.bestParams();
 
         List<Bound> result = new ArrayList<>(queries.size());

@@ -27,7 +27,12 @@ final class BoundAscent {
      */
     record Group(int offset, int size, double learningRate, double lo, double hi) {}
 
-    /** The best value per row, and the parameters of the iterate with the best sum (a warm start for related problems). */
+    /**
+     * The best value per row, and the parameters of the iterate with the best sum (a warm start for related problems);
+     * with rows that own their parameters ({@link #run(double[], Group[], Problem, BoundOptions, boolean, int)}), each
+     * row's slice of {@code bestParams} is the iterate that gave that row its best value instead, so that the
+     * parameters reproduce {@code best} row by row (what a certificate must carry).
+     */
     record Result(double[] best, double[] bestParams) {}
 
     /** As {@link #run}, the best value per row only. */
@@ -42,6 +47,18 @@ final class BoundAscent {
      *
      */
     static Result run(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive) {
+        return run(params, groups, problem, options, stopWhenPositive, 0);
+    }
+
+    /**
+     * As {@link #run(double[], Group[], Problem, BoundOptions, boolean)}; with {@code ownedRows} > 0 every group is
+     * {@code [ownedRows × width]} row-major and row r's value depends on its own slices only (β-CROWN: each row has its
+     * slopes and multipliers), and the result's parameters are per row those of the row's best iterate.
+     */
+    static Result run(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive, int ownedRows) {
+        for (Group g : groups)
+            if (ownedRows > 0 && g.size() % ownedRows != 0) throw new IllegalArgumentException("group of " + g.size() + " parameters over " + ownedRows + " rows");
+        double[] rowBest = ownedRows > 0 ? params.clone() : null;
         Adam[] adams = new Adam[groups.length];
         for (int g = 0; g < groups.length; g++) adams[g] = new Adam(groups[g].size(), groups[g].learningRate());
         double[] grad = new double[params.length];
@@ -60,6 +77,7 @@ final class BoundAscent {
             double sum = 0;
             boolean allPositive = true;
             for (int i = 0; i < value.length; i++) {
+                if (rowBest != null && value[i] > best[i]) copyRow(params, rowBest, groups, ownedRows, i);
                 best[i] = Math.max(best[i], value[i]);
                 sum += value[i];
                 allPositive &= best[i] > 0;
@@ -83,6 +101,13 @@ final class BoundAscent {
                 for (int i = 0; i < p.length; i++) params[gr.offset() + i] = Math.min(gr.hi(), Math.max(gr.lo(), p[i]));
             }
         }
-        return new Result(best, bestParams);
+        return new Result(best, rowBest != null ? rowBest : bestParams);
+    }
+
+    private static void copyRow(double[] from, double[] to, Group[] groups, int rows, int r) {
+        for (Group g : groups) {
+            int width = g.size() / rows, at = g.offset() + r * width;
+            System.arraycopy(from, at, to, at, width);
+        }
     }
 }

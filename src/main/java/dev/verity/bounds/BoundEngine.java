@@ -192,6 +192,79 @@ public final class BoundEngine {
     }
 
     /**
+     * The slopes α behind one tightened intermediate bound: neuron {@code neuron} of pre-activation node {@code node},
+     * its {@code upper} or lower bound, with per earlier ReLU (keyed by the ReLU's input node) one slope per neuron.
+     */
+    public record NeuronSlopes(int node, int neuron, boolean upper, Map<Integer, double[]> alpha) {}
+
+    /** Intermediate bounds and the slopes of every bound alpha-CROWN tightened ({@link #intermediateWithSlopes}). */
+    public record SlopedBounds(Map<Integer, Interval> pre, List<NeuronSlopes> slopes) {}
+
+    /**
+     * Intermediate bounds tightened by alpha-CROWN layer by layer, in the form a certificate carries and {@code verity
+     * check} re-derives: each ReLU input node gets CROWN's bounds over the layers before it as already tightened, then
+     * its unstable neurons' alpha-CROWN bounds (the better of the two per side), with the slopes that gave them. ReLU
+     * networks only (the slopes of S-shaped nodes are not recorded).
+     */
+    public SlopedBounds intermediateWithSlopes(Interval box) {
+        List<IntervalTensor> ibp = intervalPass(box);
+        // Every node has bounds from the start (alpha-CROWN reads the lines of all ReLUs, then drops those after its
+        // target); each is replaced, in order, by its tightened bounds.
+        Map<Integer, Interval> pre = new LinkedHashMap<>(intermediateBounds(Method.CROWN, box, ibp, Map.of(), -1));
+        java.util.Set<Integer> done = new java.util.HashSet<>();
+        List<NeuronSlopes> slopes = new java.util.ArrayList<>();
+        for (Node node : net.nodes()) {
+            if (!node.layer().isNonlinear()) continue;
+            if (!(node.layer() instanceof Layer.Relu)) throw new IllegalArgumentException("slopes are recorded for ReLU networks only, not " + node.layer().describe());
+            int id = node.inputs().getFirst();
+            if (!done.add(id)) continue;
+            checkInterrupted();
+            Interval interval = ibp.get(id).sample0();
+            if (exactByIntervals(id)) {
+                pre.put(id, interval);
+                continue;
+            }
+            Interval back = backSubstituteNode(box, pre, ReluRelaxation.ADAPTIVE, id, null, interval);
+            Interval current = options.intermediate() == BoundOptions.Intermediate.INTERSECT_IBP ? back.intersect(interval) : back;
+            int n = current.size();
+            int[] rows = java.util.stream.IntStream.range(0, n).filter(j -> current.lower(j) < 0 && current.upper(j) > 0).toArray();
+            if (rows.length == 0) {
+                pre.put(id, current);
+                continue;
+            }
+            Tensor c = Tensor.zeros(rows.length, n);
+            for (int i = 0; i < rows.length; i++) c.data()[i * n + rows[i]] = 1;
+            AlphaCrown opt = new AlphaCrown(this, box, pre);
+            AlphaCrown.SlopedRows lo = opt.maximiseWithSlopes(id, new Objective(c, new double[rows.length]));
+            AlphaCrown.SlopedRows up = opt.maximiseWithSlopes(id, new Objective(c.neg(), new double[rows.length]));
+            double[] lower = current.lower().clone(), upper = current.upper().clone();
+            for (int i = 0; i < rows.length; i++) {
+                int j = rows[i];
+                if (lo.lower()[i] > lower[j]) {
+                    lower[j] = lo.lower()[i];
+                    slopes.add(new NeuronSlopes(id, j, false, rowOf(lo.alpha(), i, rows.length)));
+                }
+                if (-up.lower()[i] < upper[j]) {
+                    upper[j] = -up.lower()[i];
+                    slopes.add(new NeuronSlopes(id, j, true, rowOf(up.alpha(), i, rows.length)));
+                }
+            }
+            pre.put(id, new Interval(lower, upper));
+        }
+        return new SlopedBounds(pre, slopes);
+    }
+
+    /** Row i of per-ReLU slopes {@code [rows × n]}, keyed by the ReLU's input node. */
+    private Map<Integer, double[]> rowOf(Map<Integer, double[]> alpha, int i, int rows) {
+        Map<Integer, double[]> out = new LinkedHashMap<>();
+        for (var e : alpha.entrySet()) {
+            int n = e.getValue().length / rows;
+            out.put(net.node(e.getKey()).inputs().getFirst(), Arrays.copyOfRange(e.getValue(), i * n, (i + 1) * n));
+        }
+        return out;
+    }
+
+    /**
      * Tightens intermediate bounds (in topological order) by optimising the slopes of the layers before
      * each. For a node read only by (leaky) ReLUs just the unstable neurons are optimised: a stable
      * neuron's relaxation is exact whatever its bounds, so tightening them cannot change any later bound.

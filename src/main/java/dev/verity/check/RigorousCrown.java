@@ -34,6 +34,36 @@ final class RigorousCrown {
      * 1..L−1 from an enclosing box.
      */
     RigorousCrown(ReluChain net, double[] lo, double[] hi, double[][] knownLower, double[][] knownUpper) {
+        this(net, lo, hi, knownLower, knownUpper, 0, List.of(), List.of());
+    }
+
+    /** Back-substitution choices {@code duals} that bound neuron {@code neuron} of block {@code block} (its upper bound if {@code upper}). */
+    record Tightening(int block, int neuron, boolean upper, Duals duals) { }
+
+    /** A neuron split on the path to a domain: block {@code block}'s output {@code neuron} is ≥ 0 if active, else ≤ 0. */
+    record Clamp(int block, int neuron, boolean active) { }
+
+    /**
+     * The dual choices of one back-substitution: {@code alpha[k][i]} the lower slope of neuron i of block k (NaN, or a
+     * null array: CROWN's adaptive one) and {@code shift[k][i]} the term {@code s·β} a split constraint adds to the
+     * coefficient of that pre-activation (s = −1 for z ≥ 0, +1 for z ≤ 0; null: none).
+     */
+    record Duals(double[][] alpha, double[][] shift) {
+        static final Duals CROWN = new Duals(null, null);
+    }
+
+    /** Whether a path split contradicts the domain's bounds (an active neuron with upper bound < 0, or the reverse). */
+    private boolean contradicts;
+
+    /**
+     * Bounds every block over {@code [lo, hi]} restricted by the path's neuron splits {@code clamps}: blocks up to
+     * {@code unchangedThrough} keep the handed-down bounds (a neuron split below leaves them as they were, as the
+     * prover does), the later ones are recomputed as above, then tightened by {@code tighten} (a bound with other slopes
+     * replaces CROWN's where better); each block's split neurons are clamped to their side before the next block is
+     * bounded.
+     */
+    RigorousCrown(ReluChain net, double[] lo, double[] hi, double[][] knownLower, double[][] knownUpper, int unchangedThrough,
+                  List<Clamp> clamps, List<Tightening> tighten) {
         this.net = net;
         this.inLo = lo.clone();
         this.inHi = hi.clone();
@@ -46,6 +76,12 @@ final class RigorousCrown {
         for (int k = 1; k < layers; k++) {
             int n = net.size(k);
             double[] kl = knownLower == null ? null : knownLower[k], ku = knownUpper == null ? null : knownUpper[k];
+            if (k <= unchangedThrough && kl != null) {
+                lower[k] = kl.clone();
+                upper[k] = ku.clone();
+                clamp(k, clamps);
+                continue;
+            }
             lower[k] = ibpLo[k][ibpLo[k].length - 1].clone();
             upper[k] = ibpHi[k][ibpHi[k].length - 1].clone();
             if (!exactByIntervals(k)) {
@@ -66,10 +102,38 @@ final class RigorousCrown {
                     if (l <= u) { lower[k][i] = l; upper[k][i] = u; }
                 }
             }
+            for (Tightening t : tighten) {
+                if (t.block() != k) continue;
+                double[] e = new double[n];
+                e[t.neuron()] = t.upper() ? -1 : 1;
+                double v = rowLower(k, e, 0, t.duals());
+                if (t.upper()) upper[k][t.neuron()] = Math.min(upper[k][t.neuron()], -v);
+                else lower[k][t.neuron()] = Math.max(lower[k][t.neuron()], v);
+            }
+            clamp(k, clamps);
         }
         lower[layers] = ibpLo[layers][ibpLo[layers].length - 1];
         upper[layers] = ibpHi[layers][ibpHi[layers].length - 1];
     }
+
+    private void clamp(int k, List<Clamp> clamps) {
+        for (Clamp c : clamps) {
+            if (c.block() != k) continue;
+            int i = c.neuron();
+            if (c.active()) {
+                contradicts |= upper[k][i] < 0;
+                lower[k][i] = Math.max(lower[k][i], 0);
+                upper[k][i] = Math.max(upper[k][i], 0);
+            } else {
+                contradicts |= lower[k][i] > 0;
+                lower[k][i] = Math.min(lower[k][i], 0);
+                upper[k][i] = Math.min(upper[k][i], 0);
+            }
+        }
+    }
+
+    /** Whether the domain is empty by these bounds: a path split's neuron certainly has the other sign. */
+    boolean contradicts() { return contradicts; }
 
     double[] lower(int k) { return lower[k].clone(); }
 
@@ -97,13 +161,18 @@ final class RigorousCrown {
      * of that map's input v, as the engine's IBP bounds a specification).
      */
     double outputRowLower(double[] c, double d) {
+        return outputRowLower(c, d, Duals.CROWN);
+    }
+
+    /** As {@link #outputRowLower(double[], double)}, back-substituting with the dual choices {@code duals}. */
+    double outputRowLower(double[] c, double d, Duals duals) {
         int layers = net.layers();
         RigorousSum box = new RigorousSum().add(d);
         for (int j = 0; j < c.length; j++) {
             if (c[j] == 0) continue;
             box.addProduct(c[j], c[j] > 0 ? lower[layers][j] : upper[layers][j]);
         }
-        return Math.max(Math.max(box.lower(), folded(c, d)), rowLower(layers, c, d));
+        return Math.max(Math.max(box.lower(), folded(c, d)), rowLower(layers, c, d, duals));
     }
 
     private double folded(double[] c, double d) {
@@ -217,6 +286,16 @@ final class RigorousCrown {
      * through blocks k..1 with the bounds of blocks 1..k−1 already computed; −∞ through a max-pooling step.
      */
     double rowLower(int k, double[] c, double d) {
+        return rowLower(k, c, d, Duals.CROWN);
+    }
+
+    /**
+     * As {@link #rowLower(int, double[], double)} with the dual choices {@code duals}. A slope α ∈ [0, 1] enters as the
+     * coefficient {@code fl(g·α)}: for g > 0 it lies in [0, g] (rounding is monotone), so it is {@code g·α'} for an exact
+     * α' ∈ [0, 1] and {@code g·h ≥ fl(g·α)·z} still holds. A split term {@code s·β} enters as {@code fl(λ + s·β)}, which
+     * is {@code λ + s·β'} for an exact β' ≥ 0 (for the same reason), so no rounding error needs charging for either.
+     */
+    double rowLower(int k, double[] c, double d, Duals duals) {
         RigorousSum acc = new RigorousSum().add(d);
         double[] lambda = c.clone();
         for (int j = k; j >= 1; j--) {
@@ -239,24 +318,41 @@ final class RigorousCrown {
                         acc.addError(Math.nextUp(eps * Math.max(Math.abs(inLo[i]), Math.abs(inHi[i]))));
                         continue;
                     }
-                    double l = lower[j - 1][i], u = upper[j - 1][i];
-                    // t·h ≥ g_i·h − eps·h and 0 ≤ h ≤ relu(u)
-                    if (eps > 0 && u > 0) acc.addError(Math.nextUp(eps * u));
-                    if (gi == 0 || u <= 0) continue;            // h = 0 (inactive) or no weight
-                    if (l >= 0) { next[i] = gi; continue; }     // h = z
-                    if (gi > 0) { next[i] = adaptiveSlopeIsOne(l, u) ? gi : 0; continue; } // h ≥ z or h ≥ 0
-                    // gi < 0: h ≤ s·(z − l) with s ≥ u / (u − l), so g·h ≥ g·s·(z − l) ≥ p·(z − l) − δ·(u − l)
-                    double width = Math.nextDown(u - l);
-                    if (!(width > 0 && width < Double.POSITIVE_INFINITY)) throw new ArithmeticException("pre-activation interval [" + l + ", " + u + "]");
-                    double slope = Math.nextUp(u / width);
-                    double p = gi * slope, delta = 2 * RigorousSum.U * Math.abs(p) + RigorousSum.TINY;
-                    next[i] = p;
-                    acc.addProduct(-p, l);
-                    acc.addError(Math.nextUp(delta * Math.nextUp(u - l)));
+                    next[i] = reluCoefficient(j - 1, i, gi, eps, duals, acc);
+                    double[] shift = duals.shift() == null ? null : duals.shift()[j - 1];
+                    if (shift != null && shift[i] != 0) next[i] += shift[i];
                 }
                 lambda = next;
             }
         }
         return acc.lower();
+    }
+
+    /**
+     * The coefficient of pre-activation i of block b that replaces {@code g·h}, {@code h = relu(z)}, charging to
+     * {@code acc} what the replacement and g's error {@code eps} cost: h = 0 (inactive), h = z (active), the lower line
+     * (α from {@code duals}, else CROWN's adaptive slope) for g > 0, the chord for g < 0.
+     */
+    private double reluCoefficient(int b, int i, double gi, double eps, Duals duals, RigorousSum acc) {
+        double l = lower[b][i], u = upper[b][i];
+        // t·h ≥ g_i·h − eps·h and 0 ≤ h ≤ relu(u)
+        if (eps > 0 && u > 0) acc.addError(Math.nextUp(eps * u));
+        if (gi == 0 || u <= 0) return 0;            // h = 0 (inactive) or no weight
+        if (l >= 0) return gi;                      // h = z
+        if (gi > 0) {                               // h ≥ α·z
+            double[] alpha = duals.alpha() == null ? null : duals.alpha()[b];
+            double a = alpha == null ? Double.NaN : alpha[i];
+            if (Double.isNaN(a)) return adaptiveSlopeIsOne(l, u) ? gi : 0;
+            if (!(a >= 0 && a <= 1)) throw new ArithmeticException("slope " + a + " outside [0, 1]");
+            return gi * a;
+        }
+        // gi < 0: h ≤ s·(z − l) with s ≥ u / (u − l), so g·h ≥ g·s·(z − l) ≥ p·(z − l) − δ·(u − l)
+        double width = Math.nextDown(u - l);
+        if (!(width > 0 && width < Double.POSITIVE_INFINITY)) throw new ArithmeticException("pre-activation interval [" + l + ", " + u + "]");
+        double slope = Math.nextUp(u / width);
+        double p = gi * slope, delta = 2 * RigorousSum.U * Math.abs(p) + RigorousSum.TINY;
+        acc.addProduct(-p, l);
+        acc.addError(Math.nextUp(delta * Math.nextUp(u - l)));
+        return p;
     }
 }

@@ -4,6 +4,7 @@ import dev.verity.bab.BabOptions;
 import dev.verity.bab.InputSplit;
 import dev.verity.bab.Outcome;
 import dev.verity.bab.ProofRecorder;
+import dev.verity.bab.ReluSplit;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.Method;
 import dev.verity.check.Certificate;
@@ -24,9 +25,11 @@ import java.util.TreeMap;
  * Turns a VERIFIED result into a {@link Certificate}. A disjunct excluded by a bound stage gets a root exclusion with
  * its best row's bound over the case's box by interval arithmetic, or by CROWN where interval arithmetic does not
  * exclude it — bounds the checker recomputes; one excluded by input-splitting branch and bound gets that run's proof tree (the run is repeated with a
- * recorder: it is deterministic). What the format cannot carry yet — alpha-CROWN's optimised slopes, β-CROWN's
- * split multipliers, a MILP solver's word, an LP's or SDP's dual — is listed as missing, and the certificate is then
- * incomplete.
+ * recorder: it is deterministic). One excluded by ReLU splitting, or by a bound stage whose bound neither interval
+ * arithmetic nor CROWN reproduces (alpha-CROWN), gets the proof trees of a ReLU-splitting run repeated from CROWN's
+ * intermediate bounds (the checker's): its root bound is alpha-CROWN's with the slopes recorded, its leaves β-CROWN's
+ * with slopes and split multipliers. What the format cannot carry — a MILP solver's word, an LP's or SDP's dual, a
+ * bound the repeated run does not reach in time — is listed as missing, and the certificate is then incomplete.
  */
 public final class CertificateWriter {
     private final Network net;
@@ -44,6 +47,7 @@ public final class CertificateWriter {
         if (r.verdict() != Verdict.VERIFIED) throw new IllegalArgumentException("only a VERIFIED result has a certificate, not " + r.verdict());
         List<String> missing = new ArrayList<>();
         List<Certificate.CaseProof> cases = new ArrayList<>();
+        List<Certificate.CaseBounds> bounds = new ArrayList<>();
         Map<Integer, List<Evidence>> byCase = new TreeMap<>();
         for (Evidence e : r.evidence()) byCase.computeIfAbsent(e.caseIndex(), k -> new ArrayList<>()).add(e);
         for (int k = 0; k < property.cases().size(); k++) {
@@ -60,22 +64,83 @@ public final class CertificateWriter {
                     recorder = new ProofRecorder();
                 }
             }
-            Map<Integer, String> byBound = new TreeMap<>();
+            Map<Integer, String> byBound = new TreeMap<>(), byReluSplit = new TreeMap<>();
             for (Evidence e : ev) {
                 if (e.stage().equals(Verifier.INPUT_SPLIT)) continue;
                 switch (e.kind()) {
                     case BOUND -> byBound.put(e.disjunct(), e.stage());
-                    case BRANCH_AND_BOUND -> missing.add("case " + k + " disjunct " + e.disjunct() + ": excluded by " + e.stage()
-                            + " (β-CROWN split multipliers are not in the certificate format yet)");
+                    case BRANCH_AND_BOUND -> byReluSplit.put(e.disjunct(), e.stage());
                     case SOLVER -> missing.add("case " + k + " disjunct " + e.disjunct() + ": excluded by " + e.stage() + " on the word of the MILP solver");
                 }
             }
-            for (int j : rootExclusions(c, List.copyOf(byBound.keySet()), recorder))
-                missing.add("case " + k + " disjunct " + j + ": excluded by " + byBound.get(j)
-                        + ", whose bound the certificate cannot carry yet (CROWN and interval bounds do not exclude it)");
-            cases.add(new Certificate.CaseProof(k, recorder.tree()));
+            for (int j : rootExclusions(c, List.copyOf(byBound.keySet()), recorder)) byReluSplit.put(j, byBound.get(j));
+            ReluProofs own = reluSplitTrees(property, k, byReluSplit, babTime, missing);
+            List<Integer> rest = new ArrayList<>();
+            for (int j = 0; j < c.unsafe().size(); j++) if (!own.trees().containsKey(j)) rest.add(j);
+            if (own.trees().isEmpty()) cases.add(new Certificate.CaseProof(k, recorder.tree()));
+            else if (!rest.isEmpty()) cases.add(new Certificate.CaseProof(k, rest, recorder.tree()));
+            for (var t : own.trees().entrySet()) cases.add(new Certificate.CaseProof(k, List.of(t.getKey()), true, t.getValue()));
+            if (!own.trees().isEmpty()) bounds.add(new Certificate.CaseBounds(k, own.bounds()));
         }
-        return new Certificate(modelSha, propertySha, cases, missing);
+        return new Certificate(modelSha, propertySha, cases, missing, bounds);
+    }
+
+    /** A ReLU-splitting run's proof trees by disjunct, and the slopes of the intermediate bounds they start from. */
+    private record ReluProofs(Map<Integer, Certificate.Node> trees, List<Certificate.BoundSlopes> bounds) {
+        static final ReluProofs NONE = new ReluProofs(Map.of(), List.of());
+    }
+
+    /**
+     * One proof tree per listed disjunct from a ReLU-splitting run repeated with a recorder, from intermediate bounds
+     * tightened by alpha-CROWN whose slopes the certificate carries ({@link BoundEngine#intermediateWithSlopes}); or,
+     * where the network does not suit ReLU splitting or the run does not prove them in {@code babTime}, entries in
+     * {@code missing} ({@code stages}: the stage that excluded each disjunct in the verdict).
+     */
+    private ReluProofs reluSplitTrees(VnnlibProperty property, int k, Map<Integer, String> stages, Duration babTime, List<String> missing) {
+        if (stages.isEmpty()) return ReluProofs.NONE;
+        var unsuited = ReluSplit.unsuited(net);
+        String why;
+        if (unsuited.isEmpty()) {
+            long deadline = System.nanoTime() + babTime.toNanos();
+            Case c = property.cases().get(k);
+            BoundEngine.SlopedBounds sloped = engine.intermediateWithSlopes(new Interval(c.input().lower(), c.input().upper()));
+            ProofRecorder recorder = new ProofRecorder();
+            Outcome o = new ReluSplit(engine, bab, Margins::certified)
+                    .decide(property, k, List.copyOf(stages.keySet()), deadline, sloped.pre(), recorder);
+            if (o instanceof Outcome.Proven) return new ReluProofs(recorder.ownTrees(), boundSlopes(sloped));
+            why = "the repeated ReLU splitting did not prove it (" + o + ")";
+        } else {
+            why = "its bound is not CROWN's or interval arithmetic's, and " + unsuited.get();
+        }
+        for (var e : stages.entrySet()) missing.add("case " + k + " disjunct " + e.getKey() + ": excluded by " + e.getValue() + "; " + why);
+        return ReluProofs.NONE;
+    }
+
+    /**
+     * The tightened bounds' slopes in the certificate's terms: block b is the b-th ReLU's input (1-based); a slope is
+     * kept only where its neuron is unstable (a stable neuron's line does not depend on it).
+     */
+    private List<Certificate.BoundSlopes> boundSlopes(BoundEngine.SlopedBounds sloped) {
+        List<Integer> pre = new ArrayList<>();
+        for (var node : net.nodes()) if (node.layer() instanceof dev.verity.model.Layer.Relu) pre.add(node.inputs().getFirst());
+        List<Certificate.BoundSlopes> out = new ArrayList<>();
+        for (BoundEngine.NeuronSlopes ns : sloped.slopes()) {
+            List<int[]> at = new ArrayList<>();
+            List<Double> value = new ArrayList<>();
+            for (var e : ns.alpha().entrySet()) {
+                Interval iv = sloped.pre().get(e.getKey());
+                int block = pre.indexOf(e.getKey()) + 1;
+                for (int j = 0; j < iv.size(); j++) {
+                    if (!(iv.lower(j) < 0 && iv.upper(j) > 0)) continue;
+                    at.add(new int[] {block, j});
+                    value.add(e.getValue()[j]);
+                }
+            }
+            out.add(new Certificate.BoundSlopes(pre.indexOf(ns.node()) + 1, ns.neuron(), ns.upper(), new Certificate.Slopes(
+                    at.stream().mapToInt(a -> a[0]).toArray(), at.stream().mapToInt(a -> a[1]).toArray(),
+                    value.stream().mapToDouble(Double::doubleValue).toArray())));
+        }
+        return out;
     }
 
     /**

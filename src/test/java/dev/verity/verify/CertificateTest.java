@@ -73,13 +73,13 @@ class CertificateTest {
             assertFalse(no.accepted(), "net " + t + ": a raised bound was accepted");
             assertTrue(no.reason().contains("claimed bound"), no.reason());
             Certificate.Node root = cert.cases().getFirst().root();
-            if (root.split() != null) {
+            if (root.split() instanceof Certificate.Split s) {
                 trees++;
                 Certificate cut = new Certificate(MODEL, PROPERTY,
                         List.of(new Certificate.CaseProof(0, new Certificate.Node(root.excluded(), null))), List.of());
                 assertFalse(CertificateChecker.check(net, p, MODEL, PROPERTY, cut).accepted(), "a tree without its split");
                 Certificate outside = new Certificate(MODEL, PROPERTY, List.of(new Certificate.CaseProof(0, new Certificate.Node(root.excluded(),
-                        new Certificate.Split(root.split().dim(), box.upper(root.split().dim()) + 1, root.split().low(), root.split().high())))), List.of());
+                        new Certificate.Split(s.dim(), box.upper(s.dim()) + 1, s.low(), s.high())))), List.of());
                 assertFalse(CertificateChecker.check(net, p, MODEL, PROPERTY, outside).accepted(), "a split outside the box");
             }
             // the same certificate offered for a property that does not hold (a disjunct above the centre's value)
@@ -128,34 +128,22 @@ class CertificateTest {
 
     private static boolean hasCombination(Certificate.Node n) {
         if (n.excluded().stream().anyMatch(e -> e.weights() != null)) return true;
-        return n.split() != null && (hasCombination(n.split().low()) || hasCombination(n.split().high()));
+        return n.split() instanceof Certificate.Split s && (hasCombination(s.low()) || hasCombination(s.high()));
     }
 
     private static Certificate.Node tamperCombinations(Certificate.Node n, java.util.function.UnaryOperator<Certificate.Exclusion> tamper) {
-        List<Certificate.Exclusion> ex = n.excluded().stream().map(e -> e.weights() == null ? e : tamper.apply(e)).toList();
-        Certificate.Split s = n.split();
-        return new Certificate.Node(ex, s == null ? null
-                : new Certificate.Split(s.dim(), s.at(), tamperCombinations(s.low(), tamper), tamperCombinations(s.high(), tamper)));
+        return CertificateTrees.mapExclusions(n, e -> e.weights() == null ? e : tamper.apply(e));
     }
 
     /** A certificate with the first claimed bound doubled plus one: no longer follows from the model. */
-    private static Certificate raiseFirstBound(Certificate cert) {
-        List<Certificate.CaseProof> cases = new ArrayList<>();
+    static Certificate raiseFirstBound(Certificate cert) {
         boolean[] done = {false};
-        for (Certificate.CaseProof p : cert.cases()) cases.add(new Certificate.CaseProof(p.caseIndex(), raise(p.root(), done)));
+        Certificate raised = CertificateTrees.mapExclusions(cert, e -> {
+            if (done[0]) return e;
+            done[0] = true;
+            return new Certificate.Exclusion(e.disjunct(), e.row(), 2 * e.bound() + 1, e.weights(), e.alpha(), e.beta());
+        });
         assertTrue(done[0], "the certificate has no exclusion to raise");
-        return new Certificate(cert.modelSha256(), cert.propertySha256(), cases, cert.missing());
-    }
-
-    private static Certificate.Node raise(Certificate.Node n, boolean[] done) {
-        List<Certificate.Exclusion> ex = new ArrayList<>();
-        for (Certificate.Exclusion e : n.excluded()) {
-            if (!done[0]) {
-                ex.add(new Certificate.Exclusion(e.disjunct(), e.row(), 2 * e.bound() + 1, e.weights()));
-                done[0] = true;
-            } else ex.add(e);
-        }
-        Certificate.Split s = n.split();
-        return new Certificate.Node(ex, s == null ? null : new Certificate.Split(s.dim(), s.at(), raise(s.low(), done), raise(s.high(), done)));
+        return raised;
     }
 }
