@@ -29,31 +29,19 @@ final class BoundAscent {
 
     /**
      * The best value per row, and the parameters of the iterate with the best sum (a warm start for related problems);
-     * with rows that own their parameters ({@link #run(double[], Group[], Problem, BoundOptions, boolean, int)}), each
+     * with rows that own their parameters ({@link #run}), each
      * row's slice of {@code bestParams} is the iterate that gave that row its best value instead, so that the
      * parameters reproduce {@code best} row by row (what a certificate must carry).
      */
     record Result(double[] best, double[] bestParams) {}
 
-    /** As {@link #run}, the best value per row only. */
-    static double[] maximise(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive) {
-        return run(params, groups, problem, options, stopWhenPositive).best();
-    }
-
     /**
      * Maximises from {@code params} (updated in place to the last iterate) for at most {@code options.alphaIterations()}
      * steps, the step sizes decaying by {@code alphaDecay} per step, stopping after {@code alphaPatience} steps without
-     * improving the sum, or as soon as every row's best value is positive when {@code stopWhenPositive}.
-     *
-     */
-    static Result run(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive) {
-        return run(params, groups, problem, options, stopWhenPositive, 0);
-    }
-
-    /**
-     * As {@link #run(double[], Group[], Problem, BoundOptions, boolean)}; with {@code ownedRows} > 0 every group is
-     * {@code [ownedRows × width]} row-major and row r's value depends on its own slices only (β-CROWN: each row has its
-     * slopes and multipliers), and the result's parameters are per row those of the row's best iterate.
+     * improving the sum, or as soon as every row's best value is positive when {@code stopWhenPositive}. With
+     * {@code ownedRows} > 0 every group is {@code [ownedRows × width]} row-major and row r's value depends on its own
+     * slices only (alpha- and β-CROWN: each row has its slopes and multipliers), and the result's parameters are per row
+     * those of the row's best iterate; with 0, those of the iterate with the best sum.
      */
     static Result run(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive, int ownedRows) {
         for (Group g : groups)

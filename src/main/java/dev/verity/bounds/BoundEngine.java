@@ -34,6 +34,8 @@ public final class BoundEngine {
     private final LayerConstants constants;
     private final IntervalOps intervals;
     /** Sound mode: the rounding-error charges of the last box bounded (branch and bound asks for one box many times). */
+    /** Intersections of two sound bounds that crossed (rounding-level) and were resolved here; see {@link #crossingsResolved}. */
+    private final java.util.concurrent.atomic.LongAdder crossings = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.AtomicReference<BoxRounding> lastRounding = new java.util.concurrent.atomic.AtomicReference<>();
 
     private record BoxRounding(Interval box, RoundingErrors rounding) {}
@@ -265,6 +267,19 @@ public final class BoundEngine {
     }
 
     /**
+     * How many elements of two sound bounds of the same values have crossed where this engine intersected them (the
+     * recomputed bounds with known ones, LP-ALL's cheap bounds with each other) since it was made: a rounding-level
+     * disagreement (or a bug), resolved conservatively there and counted here so that callers report it.
+     */
+    public long crossingsResolved() {
+        return crossings.sum();
+    }
+
+    void countCrossings(int n) {
+        if (n > 0) crossings.add(n);
+    }
+
+    /**
      * Tightens intermediate bounds (in topological order) by optimising the slopes of the layers before
      * each. For a node read only by (leaky) ReLUs just the unstable neurons are optimised: a stable
      * neuron's relaxation is exact whatever its bounds, so tightening them cannot change any later bound.
@@ -432,6 +447,7 @@ public final class BoundEngine {
                 Interval back = backSubstituteNode(box, pre, method.relaxation(), src, rows, interval);
                 interval = options.intermediate() == BoundOptions.Intermediate.INTERSECT_IBP ? back.intersect(interval) : back;
             }
+            if (k != null) countCrossings(interval.crossings(k));
             pre.put(src, k == null ? interval : interval.tightenedBy(k));
         }
         return pre;

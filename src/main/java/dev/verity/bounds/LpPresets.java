@@ -65,10 +65,16 @@ final class LpPresets {
         Set<Integer> skip = new HashSet<>();
         for (int id : nodes) if (engine.exactByIntervals(id)) skip.add(id);
         return lp.tighten(nodes, skip, (id, before) -> {
-            Interval cheap = intersect(intersect(ibp.get(id).sample0(), deepz.get(id)), crown.get(id));
+            Interval cheap = counted(counted(ibp.get(id).sample0(), deepz.get(id)), crown.get(id));
             if (skip.contains(id)) return cheap;
-            return intersect(cheap, engine.backSubstituteNode(box, before, ReluRelaxation.ADAPTIVE, id));
+            return counted(cheap, engine.backSubstituteNode(box, before, ReluRelaxation.ADAPTIVE, id));
         });
+    }
+
+    /** {@link #intersect}, its crossings counted by the engine ({@link BoundEngine#crossingsResolved}). */
+    private Interval counted(Interval a, Interval b) {
+        engine.countCrossings(a.crossings(b));
+        return intersect(a, b);
     }
 
     /**

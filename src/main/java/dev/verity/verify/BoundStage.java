@@ -43,6 +43,8 @@ record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String n
         int before = run.openCount();
         double minMargin = Double.NaN;
         int crossings = 0;
+        dev.verity.bounds.BoundEngine used = engine == null ? run.engine : engine;
+        long resolvedBefore = used.crossingsResolved();
         List<Case> cases = run.property.cases();
         for (int k = 0; k < cases.size(); k++) {
             List<Integer> idx = run.openIn(k);
@@ -50,7 +52,7 @@ record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String n
             Case c = cases.get(k);
             List<Disjunct> ds = idx.stream().map(c.unsafe()::get).toList();
             Optional<CaseBounds> b = System.nanoTime() - stageDeadline >= 0 ? Optional.empty()
-                    : Deadline.call(() -> CaseBounds.compute(engine == null ? run.engine : engine, method, c.input(), ds, false), stageDeadline);
+                    : Deadline.call(() -> CaseBounds.compute(used, method, c.input(), ds, false), stageDeadline);
             if (b.isEmpty()) {
                 String at = stageDeadline == run.deadline || run.pastDeadline() ? "the deadline" : "its time share, the rest goes to the milp";
                 run.log(new StageLog(method.cliName(), "abandoned at " + at + " (case " + k + " of " + cases.size() + ")" + note, before,
@@ -66,7 +68,9 @@ record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String n
                 if (Double.isNaN(minMargin) || m < minMargin) minMargin = m;
             }
         }
-        run.log(new StageLog(method.cliName(), "excluded " + (before - run.openCount()) + " of " + before + note + crossingNote(crossings), before,
+        long internal = used.crossingsResolved() - resolvedBefore;
+        run.log(new StageLog(method.cliName(), "excluded " + (before - run.openCount()) + " of " + before + note + crossingNote(crossings)
+                + (internal == 0 ? "" : "; " + internal + " of its own intersections crossed (rounding-level; resolved conservatively)"), before,
                 run.openCount(), minMargin, System.nanoTime() - t0));
         return true;
     }

@@ -35,4 +35,19 @@ public final class HandNets {
         b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1, -big}}), Tensor.zeros(1)));
         return b.build();
     }
+
+    /**
+     * {@code y = 4.5 − relu(x0 + x1) − relu(x0 − x1 + 2)} over {@code inputs} inputs (the others have zero weight): on
+     * {@code [−1, 1]^inputs} its minimum is 0.5, and no single-neuron relaxation proves y > 0 while one split of the
+     * first neuron does (ReluSplitTest derives it).
+     */
+    public static Network oneSplit(int inputs) {
+        double[][] w = new double[2][inputs];
+        w[0][0] = 1; w[0][1] = 1; w[1][0] = 1; w[1][1] = -1;
+        Network.Builder b = Network.builder(new Shape(inputs));
+        b.add(new Layer.Dense(Tensor.matrix(w), Tensor.vector(0, 2)));
+        b.add(new Layer.Relu());
+        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{-1, -1}}), Tensor.vector(4.5)));
+        return b.build();
+    }
 }

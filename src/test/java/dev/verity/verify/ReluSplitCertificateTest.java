@@ -47,13 +47,7 @@ class ReluSplitCertificateTest {
      */
     @Test
     void certifiesTheOneSplitProof(@TempDir Path dir) {
-        double[][] w = new double[2][20];
-        w[0][0] = 1; w[0][1] = 1; w[1][0] = 1; w[1][1] = -1;
-        Network.Builder b = Network.builder(new Shape(20));
-        b.add(new Layer.Dense(Tensor.matrix(w), Tensor.vector(0, 2)));
-        b.add(new Layer.Relu());
-        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{-1, -1}}), Tensor.vector(4.5)));
-        Network net = b.build();
+        Network net = dev.verity.testing.HandNets.oneSplit(20);
         double[] lo = new double[20], hi = new double[20];
         java.util.Arrays.fill(lo, -1);
         java.util.Arrays.fill(hi, 1);
