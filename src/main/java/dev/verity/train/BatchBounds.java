@@ -64,14 +64,8 @@ final class BatchBounds {
             case Layer.Flatten f -> tape.flatten(v);
             case Layer.Reshape r -> tape.reshape(v, r.target().withBatch(-1));
             case Layer.Affine a -> tape.add(tape.mul(v, tape.constant(a.scale())), tape.constant(a.shift()));
-            case Layer.LeakyRelu l -> throw unsupported(node);
-            case Layer.Sigmoid s -> throw unsupported(node);
-            case Layer.Tanh t -> throw unsupported(node);
-            case Layer.MaxPool2d m -> throw unsupported(node);
-            case Layer.AvgPool2d a -> throw unsupported(node);
-            case Layer.Transpose t -> throw unsupported(node);
-            case Layer.Pad p -> throw unsupported(node);
-            case Layer.Add a -> throw unsupported(node);
+            case Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _,
+                    Layer.Add _ -> throw unsupported(node);
         };
     }
 
@@ -98,14 +92,8 @@ final class BatchBounds {
                 case Layer.Reshape r -> new Box(tape.reshape(cur.lo(), r.target().withBatch(-1)), tape.reshape(cur.hi(), r.target().withBatch(-1)));
                 case Layer.Affine a -> affine(cur, c -> tape.add(tape.mul(c, tape.constant(a.scale())), tape.constant(a.shift())),
                         r -> tape.mul(r, tape.constant(a.scale().map(Math::abs))));
-                case Layer.LeakyRelu l -> throw unsupported(node);
-                case Layer.Sigmoid s -> throw unsupported(node);
-                case Layer.Tanh t -> throw unsupported(node);
-                case Layer.MaxPool2d m -> throw unsupported(node);
-                case Layer.AvgPool2d a -> throw unsupported(node);
-                case Layer.Transpose t -> throw unsupported(node);
-                case Layer.Pad p -> throw unsupported(node);
-                case Layer.Add a -> throw unsupported(node);
+                case Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _,
+                        Layer.Add _ -> throw unsupported(node);
             };
             out.add(cur);
         }
@@ -435,14 +423,8 @@ final class BatchBounds {
                 yield co.with(tape.mul(co.a, tape.constant(af.scale())), term);
             }
             case Layer.Input i -> co;
-            case Layer.LeakyRelu l -> throw unsupported(node);
-            case Layer.Sigmoid s -> throw unsupported(node);
-            case Layer.Tanh t -> throw unsupported(node);
-            case Layer.MaxPool2d mp -> throw unsupported(node);
-            case Layer.AvgPool2d a -> throw unsupported(node);
-            case Layer.Transpose t -> throw unsupported(node);
-            case Layer.Pad p -> throw unsupported(node);
-            case Layer.Add a -> throw unsupported(node);
+            case Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _,
+                    Layer.Add _ -> throw unsupported(node);
         };
     }
 

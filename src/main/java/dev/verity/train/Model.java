@@ -36,14 +36,8 @@ public final class Model {
                 case Layer.Relu r -> { }
                 case Layer.Flatten f -> { }
                 case Layer.Reshape r -> { }
-                case Layer.LeakyRelu l -> throw unsupported(node);
-                case Layer.Sigmoid s -> throw unsupported(node);
-                case Layer.Tanh t -> throw unsupported(node);
-                case Layer.MaxPool2d m -> throw unsupported(node);
-                case Layer.AvgPool2d a -> throw unsupported(node);
-                case Layer.Transpose t -> throw unsupported(node);
-                case Layer.Pad p -> throw unsupported(node);
-                case Layer.Add a -> throw unsupported(node);
+                case Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Transpose _, Layer.Pad _,
+                        Layer.Add _ -> throw unsupported(node);
                 case Layer.Affine a -> { } // fixed input normalisation, not trained
             }
         }
