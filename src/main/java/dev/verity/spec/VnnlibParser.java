@@ -131,6 +131,18 @@ final class VnnlibParser {
 
     // ---- formulas ----
 
+    /** An opened parenthesis: where it opened, and its operator word and where that stands. */
+    private record Operator(int open, int at, String name) { }
+
+    /** Consumes {@code (} and the operator word after it. */
+    private Operator openOperator() {
+        int open = start;
+        advance();
+        enter(open);
+        int at = start;
+        return new Operator(open, at, expectWord("an operator"));
+    }
+
     /** A formula, negated when {@code neg}; strict comparisons come back closed. */
     private Formula formula(boolean neg) {
         switch (tok) {
@@ -148,30 +160,26 @@ final class VnnlibParser {
             case EOF -> throw unclosed();
             default -> { }
         }
-        int open = start;
-        advance();
-        enter(open);
-        int opAt = start;
-        String op = expectWord("an operator");
-        Formula result = switch (op) {
+        Operator o = openOperator();
+        Formula result = switch (o.name()) {
             case "and", "or" -> {
                 List<Formula> children = new ArrayList<>();
                 while (tok != Tok.CLOSE) children.add(formula(neg));
                 // De Morgan: under negation 'and' becomes 'or' and vice versa.
-                yield op.equals("and") != neg ? new Formula.And(children, open) : new Formula.Or(children, open);
+                yield o.name().equals("and") != neg ? new Formula.And(children, o.open()) : new Formula.Or(children, o.open());
             }
             case "not" -> {
                 Formula f = formula(!neg);
                 if (tok != Tok.CLOSE) throw source.error(start, "'not' takes exactly one argument");
                 yield f;
             }
-            case "<=", "<", ">=", ">", "=" -> comparison(op, opAt, open, neg);
-            case "+", "-", "*", "/" -> throw source.error(opAt, "expected a formula, found the arithmetic operator '" + op + "'");
+            case "<=", "<", ">=", ">", "=" -> comparison(o.name(), o.at(), o.open(), neg);
+            case "+", "-", "*", "/" -> throw source.error(o.at(), "expected a formula, found the arithmetic operator '" + o.name() + "'");
             case "ite", "=>", "xor", "distinct", "let", "forall", "exists" ->
-                    throw source.error(opAt, "operator '" + op + "' is not supported in VNN-LIB properties");
-            default -> throw source.error(opAt, "unknown operator '" + op + "'");
+                    throw source.error(o.at(), "operator '" + o.name() + "' is not supported in VNN-LIB properties");
+            default -> throw source.error(o.at(), "unknown operator '" + o.name() + "'");
         };
-        close(open);
+        close(o.open());
         leave();
         return result;
     }
@@ -268,26 +276,22 @@ final class VnnlibParser {
             case EOF -> throw unclosed();
             default -> { }
         }
-        int open = start;
-        advance();
-        enter(open);
-        int opAt = start;
-        String op = expectWord("an operator");
+        Operator o = openOperator();
         List<LinearForm> args = new ArrayList<>(2);
-        switch (op) {
+        switch (o.name()) {
             case "+", "-", "*" -> { while (tok != Tok.CLOSE) args.add(term()); }
-            case "/" -> throw source.error(opAt, "division is not supported; write the coefficient as a number, e.g. (* 0.5 Y_0)");
+            case "/" -> throw source.error(o.at(), "division is not supported; write the coefficient as a number, e.g. (* 0.5 Y_0)");
             case "<=", "<", ">=", ">", "=", "and", "or", "not" ->
-                    throw source.error(opAt, "expected a number or a linear term, found the formula operator '" + op + "'");
-            default -> throw source.error(opAt, "unknown operator '" + op + "'");
+                    throw source.error(o.at(), "expected a number or a linear term, found the formula operator '" + o.name() + "'");
+            default -> throw source.error(o.at(), "unknown operator '" + o.name() + "'");
         }
-        if (args.isEmpty()) throw source.error(opAt, "'" + op + "' needs at least one argument");
-        LinearForm result = exact(open, () -> switch (op) {
+        if (args.isEmpty()) throw source.error(o.at(), "'" + o.name() + "' needs at least one argument");
+        LinearForm result = exact(o.open(), () -> switch (o.name()) {
             case "+" -> sum(args);
             case "-" -> args.size() == 1 ? args.getFirst().negate() : args.getFirst().minus(sum(args.subList(1, args.size())));
-            default -> product(args, opAt);
+            default -> product(args, o.at());
         });
-        close(open);
+        close(o.open());
         leave();
         return result;
     }

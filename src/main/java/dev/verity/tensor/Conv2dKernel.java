@@ -51,13 +51,8 @@ final class Conv2dKernel {
         Parallel.forRange(d.batch(), chunks, (chunk, from, to) -> {
             double[] col = d.direct() ? null : new double[d.rows() * ohw];
             for (int s = from; s < to; s++) {
-                double[] src = xd;
-                int srcOff = s * d.inSize();
-                if (!d.direct()) {
-                    im2col(xd, srcOff, d, col);
-                    src = col;
-                    srcOff = 0;
-                }
+                double[] src = source(xd, s, d, col);
+                int srcOff = d.direct() ? s * d.inSize() : 0;
                 int oBase = s * d.outSize();
                 if (bd != null)
                     for (int oc = 0; oc < d.o(); oc++) Arrays.fill(out, oBase + oc * ohw, oBase + (oc + 1) * ohw, bd[oc]);
@@ -136,13 +131,8 @@ final class Conv2dKernel {
             double[] col = d.direct() ? null : new double[d.rows() * ohw];
             double[] gw = new double[size];
             for (int s = from; s < to; s++) {
-                double[] src = xd;
-                int srcOff = s * d.inSize();
-                if (!d.direct()) {
-                    im2col(xd, srcOff, d, col);
-                    src = col;
-                    srcOff = 0;
-                }
+                double[] src = source(xd, s, d, col);
+                int srcOff = d.direct() ? s * d.inSize() : 0;
                 for (int grp = 0; grp < g.groups(); grp++)
                     Gemm.gemm(false, true, og, ckk, ohw, 1.0, gd, s * d.outSize() + grp * og * ohw, ohw,
                             src, srcOff + grp * ckk * ohw, ohw, 1.0, gw, grp * og * ckk, ckk);
@@ -181,6 +171,13 @@ final class Conv2dKernel {
     /** One past the last output column whose input column is < {@code in}, clamped to [lo, out]. */
     private static int endValid(int in, int pad, int offset, int stride, int lo, int out) {
         return Math.max(lo, Math.min(out, Math.floorDiv(in - 1 + pad - offset, stride) + 1));
+    }
+
+    /** Sample s's input as the GEMM reads it: the tensor itself for a direct convolution, else its im2col columns in {@code col}. */
+    private static double[] source(double[] xd, int s, Dims d, double[] col) {
+        if (d.direct()) return xd;
+        im2col(xd, s * d.inSize(), d, col);
+        return col;
     }
 
     /** Unfolds sample {@code x[xOff ..]} into {@code col [C*kH*kW, OH*OW]} (every cell written). */
