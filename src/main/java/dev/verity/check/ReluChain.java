@@ -74,7 +74,10 @@ record ReluChain(List<List<Step>> blocks, int inputSize) {
             if (step.in() != in) throw new UnsupportedNetwork("layer " + node.name() + " reads " + step.in() + " values, gets " + in);
             current.add(step);
         }
-        if (current.isEmpty()) throw new UnsupportedNetwork("the network must end in a linear layer, not a ReLU");
+        // A network ending in a ReLU (ERAN's mnist_relu_* apply one to the logits) gets an identity block after it, so
+        // that y is a block's output as everywhere else.
+        if (current.isEmpty() && blocks.isEmpty()) throw new UnsupportedNetwork("the network has no linear layer");
+        if (current.isEmpty()) current.add(identity(blocks.getLast().getLast().out()));
         blocks.add(List.copyOf(current));
         return new ReluChain(List.copyOf(blocks), size);
     }
@@ -88,6 +91,13 @@ record ReluChain(List<List<Step>> blocks, int inputSize) {
             for (int j = 0; j < in; j++) col[r * in + j] = j;
         }
         return new Sparse(in, out, start, col, w.clone(), finite(d.bias().data()).clone(), true);
+    }
+
+    private static Sparse identity(int n) {
+        int[] start = new int[n + 1], col = new int[n];
+        double[] one = new double[n];
+        for (int i = 0; i < n; i++) { start[i + 1] = i + 1; col[i] = i; one[i] = 1; }
+        return new Sparse(n, n, start, col, one, new double[n], false);
     }
 
     private static Sparse affine(Layer.Affine a) {

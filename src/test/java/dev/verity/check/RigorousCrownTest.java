@@ -59,6 +59,37 @@ class RigorousCrownTest {
     }
 
     /**
+     * A network that ends in a ReLU (as ERAN's mnist_relu_* do, on the logits): the checker reads it with an identity
+     * block after the last ReLU, and its bound equals the engine's CROWN and stays below every sample.
+     */
+    @Test
+    void readsANetworkEndingInAReLU() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int t = 0; t < 10; t++) {
+            Network base = RandomLayers.mlp(r, new int[] {3, 6, 6, 3}, new Layer.Relu());
+            Network.Builder b = Network.builder(base.inputShape());
+            for (dev.verity.model.Node node : base.nodes()) if (node.id() > 0) b.add(node.layer());
+            b.add(new Layer.Relu());
+            Network net = b.build();
+            Box box = Box.around(new double[] {r.nextDouble(-1, 1), r.nextDouble(-1, 1), r.nextDouble(-1, 1)}, r.nextDouble(0.1, 0.5));
+            double[] c = {r.nextDouble(-1, 1), r.nextDouble(-1, 1), r.nextDouble(-1, 1)};
+            ReluChain chain = ReluChain.of(net);
+            assertEquals(4, chain.layers(), "three linear blocks and the identity after the last ReLU");
+            RigorousCrown rc = new RigorousCrown(chain, box.lower(), box.upper(), null, null);
+            double crown = new BoundEngine(net).bound(Method.CROWN, new Interval(box.lower(), box.upper()),
+                    Objective.of(List.of(new LinearConstraint(c, 0)), 3)).lower()[0];
+            double checker = rc.rowLower(chain.layers(), c, 0);
+            assertEquals(crown, checker, 1e-9 * (1 + Math.abs(crown)), "net " + t);
+            for (int s = 0; s < 200; s++) {
+                double[] x = new double[3];
+                for (int i = 0; i < 3; i++) x[i] = r.nextDouble(box.lower(i), box.upper(i));
+                double[] y = Forward.evaluate(net, new Tensor(x, 3)).data();
+                assertTrue(rc.outputRowLower(c, 0) <= c[0] * y[0] + c[1] * y[1] + c[2] * y[2], "net " + t + ": bound above a sample");
+            }
+        }
+    }
+
+    /**
      * Convolutional chains (padding, strides, an element-wise affine map, average and max pooling): the checker's CROWN
      * equals the engine's where it back-substitutes (no max pooling), its bound is at least the engine's CROWN and
      * interval bounds, and below every sample; a dense layer on a reshaped axis is refused.
