@@ -28,8 +28,10 @@ import java.util.TreeMap;
  * recorder: it is deterministic). One excluded by ReLU splitting, or by a bound stage whose bound neither interval
  * arithmetic nor CROWN reproduces (alpha-CROWN), gets the proof trees of a ReLU-splitting run repeated from CROWN's
  * intermediate bounds (the checker's): its root bound is alpha-CROWN's with the slopes recorded, its leaves β-CROWN's
- * with slopes and split multipliers. What the format cannot carry — a MILP solver's word, an LP's or SDP's dual, a
- * bound the repeated run does not reach in time — is listed as missing, and the certificate is then incomplete.
+ * with slopes and split multipliers. A disjunct excluded on a solver's word (the MILP, `bab-refine`'s refined bounds) or
+ * by an LP or SDP bound gets the same: a certificate independent of how the verdict was reached. What the repeated run
+ * does not prove in time (or at all: a network with other nonlinearities) is listed as missing, and the certificate is
+ * then incomplete.
  */
 public final class CertificateWriter {
     private final Network net;
@@ -70,7 +72,7 @@ public final class CertificateWriter {
                 switch (e.kind()) {
                     case BOUND -> byBound.put(e.disjunct(), e.stage());
                     case BRANCH_AND_BOUND -> byReluSplit.put(e.disjunct(), e.stage());
-                    case SOLVER -> missing.add("case " + k + " disjunct " + e.disjunct() + ": excluded by " + e.stage() + " on the word of the MILP solver");
+                    case SOLVER -> byReluSplit.put(e.disjunct(), e.stage() + " on the word of the MILP solver");
                 }
             }
             for (int j : rootExclusions(c, List.copyOf(byBound.keySet()), recorder)) byReluSplit.put(j, byBound.get(j));

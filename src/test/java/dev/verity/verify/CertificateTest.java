@@ -52,8 +52,9 @@ class CertificateTest {
             if (res.verdict() != Verdict.VERIFIED) continue;
             verified++;
             Certificate cert = new CertificateWriter(net, BabOptions.defaults()).write(p, res, MODEL, PROPERTY, Duration.ofSeconds(20));
-            if (res.evidence().stream().anyMatch(e -> e.kind() == Evidence.Kind.SOLVER)) {
-                assertFalse(cert.missing().isEmpty(), "a MILP exclusion must be listed as missing");
+            if (res.evidence().stream().anyMatch(e -> e.kind() == Evidence.Kind.SOLVER) && !cert.missing().isEmpty()) {
+                // a MILP exclusion that the repeated ReLU splitting does not prove stays missing, and the certificate is refused
+                assertTrue(cert.missing().stream().anyMatch(m -> m.contains("MILP solver")), cert.missing().toString());
                 assertFalse(CertificateChecker.check(net, p, MODEL, PROPERTY, cert).accepted());
                 continue;
             }

@@ -84,6 +84,27 @@ class ReluSplitCertificateTest {
     }
 
     /**
+     * A verdict the MILP gave (solver-trusted: no bound stage, no branch and bound) still gets a complete certificate:
+     * the writer proves the disjunct again by ReLU splitting, independently of the solver, and the checker accepts it.
+     */
+    @Test
+    void certifiesAVerdictTheMilpGaveByReluSplitting() {
+        Network net = dev.verity.testing.HandNets.oneSplit(20);
+        double[] lo = new double[20], hi = new double[20];
+        java.util.Arrays.fill(lo, -1);
+        java.util.Arrays.fill(hi, 1);
+        VnnlibProperty p = new VnnlibProperty(20, 1, List.of(new Case(new Box(lo, hi), List.of(new Disjunct(new LinearConstraint(new double[] {1}, 0))))));
+        VerificationResult res = Verifier.verify(net, p, VerifyOptions.defaults(Duration.ofSeconds(60))
+                .withExplicitMethods(List.of()).withBab(java.util.Optional.empty()));
+        assertEquals(Verdict.VERIFIED, res.verdict());
+        assertTrue(res.solverTrusted(), "decided by the MILP: " + res.evidence());
+        Certificate cert = new CertificateWriter(net, BabOptions.defaults()).write(p, res, MODEL, PROPERTY, Duration.ofSeconds(20));
+        assertEquals(List.of(), cert.missing());
+        CertificateChecker.Result ok = CertificateChecker.check(net, p, MODEL, PROPERTY, cert);
+        assertTrue(ok.accepted(), ok.reason());
+    }
+
+    /**
      * A domain that holds no point: {@code y = relu(x) + 1} on {@code x ∈ [−1, 1]}, split on the neuron, the active side
      * split again on the input at −0.5. On {@code [−1, −0.5]} with {@code x ≥ 0} there is no point: the checker's
      * interval for the neuron, [−1, −0.5], contradicts the path's split, so the leaf may be declared empty. Declaring the
