@@ -80,8 +80,9 @@ public final class ReluSplit {
     /**
      * As {@link #decide(VnnlibProperty, int, List, long, Map)}, recording into {@code recorder} (null: none) one proof
      * tree per disjunct ({@link ProofRecorder#treeFor}): the neuron splits, the empty children, and each leaf's
-     * exclusion with the slopes and split multipliers of its bound, for {@code verity check}. A recorded run should start
-     * from CROWN's bounds ({@code known} empty): the checker re-derives every intermediate bound with CROWN.
+     * exclusion with the slopes and split multipliers of its bound, for {@code verity check}. A recorded run must start
+     * from intermediate bounds the checker can re-derive: CROWN's ({@code known} empty), or those of
+     * {@link BoundEngine#intermediateWithSlopes} with their slopes in the certificate.
      */
     public Outcome decide(VnnlibProperty property, int caseIndex, List<Integer> disjuncts, long deadlineNanos, Map<Integer, Interval> known,
                           ProofRecorder recorder) {

@@ -26,9 +26,9 @@ import java.util.TreeMap;
  * its best row's bound over the case's box by interval arithmetic, or by CROWN where interval arithmetic does not
  * exclude it — bounds the checker recomputes; one excluded by input-splitting branch and bound gets that run's proof tree (the run is repeated with a
  * recorder: it is deterministic). One excluded by ReLU splitting, or by a bound stage whose bound neither interval
- * arithmetic nor CROWN reproduces (alpha-CROWN), gets the proof trees of a ReLU-splitting run repeated from CROWN's
- * intermediate bounds (the checker's): its root bound is alpha-CROWN's with the slopes recorded, its leaves β-CROWN's
- * with slopes and split multipliers. A disjunct excluded on a solver's word (the MILP, `bab-refine`'s refined bounds) or
+ * arithmetic nor CROWN reproduces (alpha-CROWN), gets the proof trees of a ReLU-splitting run repeated from
+ * intermediate bounds tightened by alpha-CROWN with their slopes recorded (so the checker re-derives them): its root
+ * bound is alpha-CROWN's with the slopes recorded, its leaves β-CROWN's with slopes and split multipliers. A disjunct excluded on a solver's word (the MILP, `bab-refine`'s refined bounds) or
  * by an LP or SDP bound gets the same: a certificate independent of how the verdict was reached. What the repeated run
  * does not prove in time (or at all: a network with other nonlinearities) is listed as missing, and the certificate is
  * then incomplete.
@@ -105,12 +105,19 @@ public final class CertificateWriter {
         if (unsuited.isEmpty()) {
             long deadline = System.nanoTime() + babTime.toNanos();
             Case c = property.cases().get(k);
-            BoundEngine.SlopedBounds sloped = engine.intermediateWithSlopes(new Interval(c.input().lower(), c.input().upper()));
-            ProofRecorder recorder = new ProofRecorder();
-            Outcome o = new ReluSplit(engine, bab, Margins::certified)
-                    .decide(property, k, List.copyOf(stages.keySet()), deadline, sloped.pre(), recorder);
-            if (o instanceof Outcome.Proven) return new ReluProofs(recorder.ownTrees(), boundSlopes(sloped));
-            why = "the repeated ReLU splitting did not prove it (" + o + ")";
+            // on a large convolutional net the tightening alone can take long: it gets the same deadline
+            java.util.Optional<BoundEngine.SlopedBounds> tightened = Deadline.call(
+                    () -> engine.intermediateWithSlopes(new Interval(c.input().lower(), c.input().upper())), deadline);
+            if (tightened.isPresent()) {
+                BoundEngine.SlopedBounds sloped = tightened.get();
+                ProofRecorder recorder = new ProofRecorder();
+                Outcome o = new ReluSplit(engine, bab, Margins::certified)
+                        .decide(property, k, List.copyOf(stages.keySet()), deadline, sloped.pre(), recorder);
+                if (o instanceof Outcome.Proven) return new ReluProofs(recorder.ownTrees(), boundSlopes(sloped));
+                why = "the repeated ReLU splitting did not prove it (" + o + ")";
+            } else {
+                why = "tightening the intermediate bounds for it did not finish in " + babTime.toSeconds() + " s";
+            }
         } else {
             why = "its bound is not CROWN's or interval arithmetic's, and " + unsuited.get();
         }
