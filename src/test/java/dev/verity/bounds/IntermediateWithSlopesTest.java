@@ -1,0 +1,59 @@
+package dev.verity.bounds;
+
+import dev.verity.model.Forward;
+import dev.verity.model.Layer;
+import dev.verity.model.Network;
+import dev.verity.relax.Interval;
+import dev.verity.tensor.Tensor;
+import dev.verity.tensor.TensorOps;
+import dev.verity.testing.RandomLayers;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The intermediate bounds a certificate's tightening starts from: sound, slopes in [0, 1], tighter than CROWN somewhere. */
+class IntermediateWithSlopesTest {
+
+    @Test
+    void boundsHoldAtSampledPointsAndTightenCrown() {
+        SplittableRandom r = new SplittableRandom(3);
+        int tighter = 0;
+        for (int t = 0; t < 10; t++) {
+            Network net = RandomLayers.mlp(r, new int[] {4, 12, 12, 12, 3}, new Layer.Relu());
+            BoundEngine engine = new BoundEngine(net);
+            Interval box = RandomLayers.box(r, 4, 0.5);
+            BoundEngine.SlopedBounds sloped = engine.intermediateWithSlopes(box);
+            Map<Integer, Interval> crown = engine.intermediateBounds(Method.CROWN, box, Map.of(), -1);
+            assertEquals(crown.keySet(), sloped.pre().keySet());
+            for (BoundEngine.NeuronSlopes ns : sloped.slopes()) {
+                assertTrue(ns.node() > 0 && sloped.pre().containsKey(ns.node()));
+                for (var e : ns.alpha().entrySet()) {
+                    assertTrue(e.getKey() < ns.node(), "slopes only of ReLUs before the bounded node");
+                    for (double a : e.getValue()) assertTrue(a >= 0 && a <= 1, "slope " + a);
+                }
+            }
+            for (var e : sloped.pre().entrySet()) {
+                Interval s = e.getValue(), c = crown.get(e.getKey());
+                for (int j = 0; j < s.size(); j++) if (s.upper(j) - s.lower(j) < c.upper(j) - c.lower(j) - 1e-9) tighter++;
+            }
+            int n = 500;
+            double[] x = new double[n * 4];
+            for (int i = 0; i < n; i++) for (int j = 0; j < 4; j++) x[i * 4 + j] = r.nextDouble(box.lower(j), box.upper(j));
+            List<Tensor> values = Forward.runAll(net, TensorOps.INSTANCE, new Tensor(x, net.inputShape().withBatch(n)));
+            for (var e : sloped.pre().entrySet()) {
+                double[] v = values.get(e.getKey()).data();
+                Interval iv = e.getValue();
+                int w = iv.size();
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < w; j++)
+                        assertTrue(v[i * w + j] >= iv.lower(j) - 1e-9 && v[i * w + j] <= iv.upper(j) + 1e-9,
+                                "net " + t + " node " + e.getKey() + " neuron " + j + ": " + v[i * w + j] + " outside " + iv.lower(j) + ".." + iv.upper(j));
+            }
+        }
+        assertTrue(tighter > 20, "neurons tighter than CROWN: " + tighter);
+    }
+}
