@@ -102,7 +102,15 @@ public final class BetaCrown {
 
     /** The ReLUs' input (pre-activation) node ids, in topological order. */
     public List<Integer> preActivationNodes() {
-        return relus.stream().map(r -> r.inputs().getFirst()).toList();
+        return preActivationNodes(net);
+    }
+
+    /**
+     * The input (pre-activation) node ids of {@code net}'s ReLUs, in topological order: the k-th is the output of the
+     * certificate checker's block k + 1.
+     */
+    public static List<Integer> preActivationNodes(Network net) {
+        return net.nodes().stream().filter(n -> n.layer() instanceof Layer.Relu).map(n -> n.inputs().getFirst()).toList();
     }
 
     /** Per ReLU node, the constant parts of every row's relaxation and the start of its slopes. */

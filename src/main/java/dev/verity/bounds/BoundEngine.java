@@ -212,14 +212,12 @@ public final class BoundEngine {
         List<IntervalTensor> ibp = intervalPass(box);
         // Every node has bounds from the start (alpha-CROWN reads the lines of all ReLUs, then drops those after its
         // target); each is replaced, in order, by its tightened bounds.
+        for (Node node : net.nodes())
+            if (node.layer().isNonlinear() && !(node.layer() instanceof Layer.Relu))
+                throw new IllegalArgumentException("slopes are recorded for ReLU networks only, not " + node.layer().describe());
         Map<Integer, Interval> pre = new LinkedHashMap<>(intermediateBounds(Method.CROWN, box, ibp, Map.of(), -1));
-        java.util.Set<Integer> done = new java.util.HashSet<>();
         List<NeuronSlopes> slopes = new java.util.ArrayList<>();
-        for (Node node : net.nodes()) {
-            if (!node.layer().isNonlinear()) continue;
-            if (!(node.layer() instanceof Layer.Relu)) throw new IllegalArgumentException("slopes are recorded for ReLU networks only, not " + node.layer().describe());
-            int id = node.inputs().getFirst();
-            if (!done.add(id)) continue;
+        for (int id : List.copyOf(pre.keySet())) {
             checkInterrupted();
             Interval interval = ibp.get(id).sample0();
             if (exactByIntervals(id)) {
@@ -228,32 +226,37 @@ public final class BoundEngine {
             }
             Interval back = backSubstituteNode(box, pre, ReluRelaxation.ADAPTIVE, id, null, interval);
             Interval current = options.intermediate() == BoundOptions.Intermediate.INTERSECT_IBP ? back.intersect(interval) : back;
-            int n = current.size();
-            int[] rows = java.util.stream.IntStream.range(0, n).filter(j -> current.lower(j) < 0 && current.upper(j) > 0).toArray();
-            if (rows.length == 0) {
-                pre.put(id, current);
-                continue;
-            }
-            Tensor c = Tensor.zeros(rows.length, n);
-            for (int i = 0; i < rows.length; i++) c.data()[i * n + rows[i]] = 1;
-            AlphaCrown opt = new AlphaCrown(this, box, pre);
-            AlphaCrown.SlopedRows lo = opt.maximiseWithSlopes(id, new Objective(c, new double[rows.length]));
-            AlphaCrown.SlopedRows up = opt.maximiseWithSlopes(id, new Objective(c.neg(), new double[rows.length]));
-            double[] lower = current.lower().clone(), upper = current.upper().clone();
-            for (int i = 0; i < rows.length; i++) {
-                int j = rows[i];
-                if (lo.lower()[i] > lower[j]) {
-                    lower[j] = lo.lower()[i];
-                    slopes.add(new NeuronSlopes(id, j, false, rowOf(lo.alpha(), i, rows.length)));
-                }
-                if (-up.lower()[i] < upper[j]) {
-                    upper[j] = -up.lower()[i];
-                    slopes.add(new NeuronSlopes(id, j, true, rowOf(up.alpha(), i, rows.length)));
-                }
-            }
-            pre.put(id, new Interval(lower, upper));
+            int[] rows = java.util.stream.IntStream.range(0, current.size()).filter(j -> current.lower(j) < 0 && current.upper(j) > 0).toArray();
+            pre.put(id, rows.length == 0 ? current : alphaTightened(box, pre, id, current, rows, slopes));
         }
         return new SlopedBounds(pre, slopes);
+    }
+
+    /**
+     * {@code current}, the bounds of node {@code id}, with its neurons {@code rows} tightened by alpha-CROWN over the
+     * bounds {@code pre} of the nodes before it (per side the better of the two); where alpha-CROWN's is the better and
+     * {@code slopes} is not null, the slopes behind it are added to {@code slopes}.
+     */
+    private Interval alphaTightened(Interval box, Map<Integer, Interval> pre, int id, Interval current, int[] rows, List<NeuronSlopes> slopes) {
+        int n = current.size();
+        Tensor c = Tensor.zeros(rows.length, n);
+        for (int i = 0; i < rows.length; i++) c.data()[i * n + rows[i]] = 1;
+        AlphaCrown opt = new AlphaCrown(this, box, pre);
+        AlphaCrown.SlopedRows lo = opt.maximiseWithSlopes(id, new Objective(c, new double[rows.length]));
+        AlphaCrown.SlopedRows up = opt.maximiseWithSlopes(id, new Objective(c.neg(), new double[rows.length]));
+        double[] lower = current.lower().clone(), upper = current.upper().clone();
+        for (int i = 0; i < rows.length; i++) {
+            int j = rows[i];
+            if (lo.lower()[i] > lower[j]) {
+                lower[j] = lo.lower()[i];
+                if (slopes != null) slopes.add(new NeuronSlopes(id, j, false, rowOf(lo.alpha(), i, rows.length)));
+            }
+            if (-up.lower()[i] < upper[j]) {
+                upper[j] = -up.lower()[i];
+                if (slopes != null) slopes.add(new NeuronSlopes(id, j, true, rowOf(up.alpha(), i, rows.length)));
+            }
+        }
+        return new Interval(lower, upper);
     }
 
     /** Row i of per-ReLU slopes {@code [rows × n]}, keyed by the ReLU's input node. */
@@ -295,17 +298,7 @@ public final class BoundEngine {
             int[] rows = java.util.stream.IntStream.range(0, n)
                     .filter(j -> !onlyRelus || (current.lower(j) < 0 && current.upper(j) > 0)).toArray();
             if (rows.length == 0) continue;
-            Tensor c = Tensor.zeros(rows.length, n);
-            for (int i = 0; i < rows.length; i++) c.data()[i * n + rows[i]] = 1;
-            AlphaCrown opt = new AlphaCrown(this, box, pre);
-            double[] lo = opt.maximise(id, new Objective(c, new double[rows.length]));
-            double[] up = negate(opt.maximise(id, new Objective(c.neg(), new double[rows.length])));
-            double[] lower = current.lower().clone(), upper = current.upper().clone();
-            for (int i = 0; i < rows.length; i++) {
-                lower[rows[i]] = Math.max(lower[rows[i]], lo[i]);
-                upper[rows[i]] = Math.min(upper[rows[i]], up[i]);
-            }
-            pre.put(id, new Interval(lower, upper));
+            pre.put(id, alphaTightened(box, pre, id, current, rows, null));
         }
         return pre;
     }

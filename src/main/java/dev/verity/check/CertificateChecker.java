@@ -145,6 +145,7 @@ public final class CertificateChecker {
             excluded[e.disjunct()] = true;
         }
         int layers = net.layers();
+        double[][][] handed = node.split() == null ? null : handedDown(bounds, layers);
         switch (node.split()) {
             case null -> {
                 for (int j = 0; j < excluded.length; j++)
@@ -154,13 +155,11 @@ public final class CertificateChecker {
             case Certificate.Split s -> {
                 if (s.dim() < 0 || s.dim() >= lo.length) return "case " + k + ": split on input " + s.dim() + " of " + lo.length;
                 if (!(s.at() >= lo[s.dim()] && s.at() <= hi[s.dim()])) return "case " + k + ": split at " + s.at() + " outside the box on input " + s.dim();
-                double[][] l = new double[layers][], u = new double[layers][];
-                for (int j = 1; j < layers; j++) { l[j] = bounds.lower(j); u[j] = bounds.upper(j); }
                 double[] lowHi = hi.clone(), highLo = lo.clone();
                 lowHi[s.dim()] = s.at();
                 highLo[s.dim()] = s.at();
-                String why = node(net, c, k, s.low(), lo, lowHi, l, u, 0, path, List.of(), excluded, boxes);
-                return why != null ? why : node(net, c, k, s.high(), highLo, hi, l, u, 0, path, List.of(), excluded, boxes);
+                String why = node(net, c, k, s.low(), lo, lowHi, handed[0], handed[1], 0, path, List.of(), excluded, boxes);
+                return why != null ? why : node(net, c, k, s.high(), highLo, hi, handed[0], handed[1], 0, path, List.of(), excluded, boxes);
             }
             case Certificate.NeuronSplit s -> {
                 if (s.block() < 1 || s.block() >= layers) return "case " + k + ": a neuron split in block " + s.block() + " (blocks 1.." + (layers - 1) + " end in a ReLU)";
@@ -168,17 +167,25 @@ public final class CertificateChecker {
                 for (RigorousCrown.Clamp p : path)
                     if (p.block() == s.block() && p.neuron() == s.neuron()) return "case " + k + ": neuron " + s.neuron() + " of block " + s.block() + " split twice";
                 for (boolean active : new boolean[] {false, true}) {
-                    double[][] l = new double[layers][], u = new double[layers][];
-                    for (int j = 1; j < layers; j++) { l[j] = bounds.lower(j); u[j] = bounds.upper(j); }
                     List<RigorousCrown.Clamp> below = new java.util.ArrayList<>(path);
                     below.add(new RigorousCrown.Clamp(s.block(), s.neuron(), active));
-                    String why = node(net, c, k, active ? s.active() : s.inactive(), lo, hi, l, u, s.block(), List.copyOf(below), List.of(),
-                            excluded, boxes);
+                    String why = node(net, c, k, active ? s.active() : s.inactive(), lo, hi, handed[0], handed[1], s.block(), List.copyOf(below),
+                            List.of(), excluded, boxes);
                     if (why != null) return why;
                 }
                 return null;
             }
         }
+    }
+
+    /**
+     * The bounds of blocks 1..L−1 a node hands to its children, {lower, upper} (index 0 unused). The children only read
+     * them: {@link RigorousCrown} copies what it keeps.
+     */
+    private static double[][][] handedDown(RigorousCrown bounds, int layers) {
+        double[][] l = new double[layers][], u = new double[layers][];
+        for (int j = 1; j < layers; j++) { l[j] = bounds.lower(j); u[j] = bounds.upper(j); }
+        return new double[][][] {l, u};
     }
 
     /** Null when exclusion {@code e} follows from the domain's bounds; otherwise why not. */

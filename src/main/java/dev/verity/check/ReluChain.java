@@ -94,17 +94,21 @@ record ReluChain(List<List<Step>> blocks, int inputSize) {
     }
 
     private static Sparse identity(int n) {
-        int[] start = new int[n + 1], col = new int[n];
         double[] one = new double[n];
-        for (int i = 0; i < n; i++) { start[i + 1] = i + 1; col[i] = i; one[i] = 1; }
-        return new Sparse(n, n, start, col, one, new double[n], false);
+        java.util.Arrays.fill(one, 1);
+        return diagonal(one, new double[n]);
     }
 
     private static Sparse affine(Layer.Affine a) {
-        int n = a.scale().size();
+        return diagonal(finite(a.scale().data()).clone(), finite(a.shift().data()).clone());
+    }
+
+    /** The element-wise map {@code v_i = scale_i·u_i + shift_i}. */
+    private static Sparse diagonal(double[] scale, double[] shift) {
+        int n = scale.length;
         int[] start = new int[n + 1], col = new int[n];
         for (int i = 0; i < n; i++) { start[i + 1] = i + 1; col[i] = i; }
-        return new Sparse(n, n, start, col, finite(a.scale().data()).clone(), finite(a.shift().data()).clone(), false);
+        return new Sparse(n, n, start, col, scale, shift, false);
     }
 
     private static Sparse conv(Layer.Conv2d c, int[] inShape, int[] outShape) {

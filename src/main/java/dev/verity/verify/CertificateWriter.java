@@ -130,8 +130,7 @@ public final class CertificateWriter {
      * kept only where its neuron is unstable (a stable neuron's line does not depend on it).
      */
     private List<Certificate.BoundSlopes> boundSlopes(BoundEngine.SlopedBounds sloped) {
-        List<Integer> pre = new ArrayList<>();
-        for (var node : net.nodes()) if (node.layer() instanceof dev.verity.model.Layer.Relu) pre.add(node.inputs().getFirst());
+        List<Integer> pre = dev.verity.bounds.BetaCrown.preActivationNodes(net);
         List<Certificate.BoundSlopes> out = new ArrayList<>();
         for (BoundEngine.NeuronSlopes ns : sloped.slopes()) {
             List<int[]> at = new ArrayList<>();
