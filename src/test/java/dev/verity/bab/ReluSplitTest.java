@@ -70,10 +70,7 @@ class ReluSplitTest {
     @Test
     void verifyProvesItByReluSplitting() {
         Network net = dev.verity.testing.HandNets.oneSplit(20);
-        double[] lo = new double[20], hi = new double[20];
-        java.util.Arrays.fill(lo, -1);
-        java.util.Arrays.fill(hi, 1);
-        VnnlibProperty p = property(new Box(lo, hi), 1, new Disjunct(new LinearConstraint(new double[] {1}, 0)));
+        VnnlibProperty p = dev.verity.testing.HandNets.oneSplitProperty(20);
         List<dev.verity.verify.StageLog> stages = new java.util.ArrayList<>();
         var res = new dev.verity.verify.Verifier(net, dev.verity.verify.VerifyOptions.defaults(java.time.Duration.ofSeconds(60)))
                 .verify(p, stages::add);

@@ -50,4 +50,13 @@ public final class HandNets {
         b.add(new Layer.Dense(Tensor.matrix(new double[][] {{-1, -1}}), Tensor.vector(4.5)));
         return b.build();
     }
+
+    /** The property {@link #oneSplit} satisfies: over {@code [−1, 1]^inputs}, unsafe when {@code y <= 0}. */
+    public static dev.verity.spec.VnnlibProperty oneSplitProperty(int inputs) {
+        double[] lo = new double[inputs], hi = new double[inputs];
+        java.util.Arrays.fill(lo, -1);
+        java.util.Arrays.fill(hi, 1);
+        return new dev.verity.spec.VnnlibProperty(inputs, 1, java.util.List.of(new dev.verity.spec.Case(new dev.verity.spec.Box(lo, hi),
+                java.util.List.of(new dev.verity.spec.Disjunct(new dev.verity.spec.LinearConstraint(new double[] {1}, 0))))));
+    }
 }

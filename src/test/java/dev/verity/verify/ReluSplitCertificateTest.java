@@ -48,10 +48,7 @@ class ReluSplitCertificateTest {
     @Test
     void certifiesTheOneSplitProof(@TempDir Path dir) {
         Network net = dev.verity.testing.HandNets.oneSplit(20);
-        double[] lo = new double[20], hi = new double[20];
-        java.util.Arrays.fill(lo, -1);
-        java.util.Arrays.fill(hi, 1);
-        VnnlibProperty p = new VnnlibProperty(20, 1, List.of(new Case(new Box(lo, hi), List.of(new Disjunct(new LinearConstraint(new double[] {1}, 0))))));
+        VnnlibProperty p = dev.verity.testing.HandNets.oneSplitProperty(20);
         VerificationResult res = Verifier.verify(net, p, VerifyOptions.defaults(Duration.ofSeconds(60)));
         assertEquals(Verifier.RELU_SPLIT, res.method());
         Certificate cert = new CertificateWriter(net, BabOptions.defaults()).write(p, res, MODEL, PROPERTY, Duration.ofSeconds(20));
@@ -90,10 +87,7 @@ class ReluSplitCertificateTest {
     @Test
     void certifiesAVerdictTheMilpGaveByReluSplitting() {
         Network net = dev.verity.testing.HandNets.oneSplit(20);
-        double[] lo = new double[20], hi = new double[20];
-        java.util.Arrays.fill(lo, -1);
-        java.util.Arrays.fill(hi, 1);
-        VnnlibProperty p = new VnnlibProperty(20, 1, List.of(new Case(new Box(lo, hi), List.of(new Disjunct(new LinearConstraint(new double[] {1}, 0))))));
+        VnnlibProperty p = dev.verity.testing.HandNets.oneSplitProperty(20);
         VerificationResult res = Verifier.verify(net, p, VerifyOptions.defaults(Duration.ofSeconds(60))
                 .withExplicitMethods(List.of()).withBab(java.util.Optional.empty()));
         assertEquals(Verdict.VERIFIED, res.verdict());
@@ -147,12 +141,10 @@ class ReluSplitCertificateTest {
         int proven = 0, split = 0, withBeta = 0, withEmpty = 0, betaMatters = 0;
         for (int t = 0; t < 80; t++) {
             Network net = RandomLayers.mlp(r, new int[] {20, 12, 12, 12, 2}, new Layer.Relu());
-            double[] c = new double[20];
-            for (int j = 0; j < 20; j++) c[j] = r.nextDouble(-1, 1);
-            Box box = Box.around(c, r.nextDouble(0.05, 0.3));
-            double[] y = Forward.evaluate(net, new Tensor(box.center(), 20)).data();
-            double v = (y[0] - y[1]) - r.nextDouble(0.0, 0.8);
-            VnnlibProperty p = new VnnlibProperty(20, 2, List.of(new Case(box, List.of(new Disjunct(new LinearConstraint(new double[] {1, -1}, -v))))));
+            Margin m = Margin.below(net, r, 0.05, 0.3, 0.0, 0.8);
+            Box box = m.box();
+            double[] y = m.y();
+            VnnlibProperty p = m.property();
             ProofRecorder recorder = new ProofRecorder();
             Outcome o = new ReluSplit(new BoundEngine(net), BabOptions.defaults(), Margins::certified)
                     .decide(p, 0, List.of(0), System.nanoTime() + 3_000_000_000L, Map.of(), recorder);
@@ -207,12 +199,7 @@ class ReluSplitCertificateTest {
         java.util.Map<String, Integer> by = new java.util.TreeMap<>();
         for (int t = 0; t < 60 && tightened < 6; t++) {
             Network net = RandomLayers.mlp(r, new int[] {20, 16, 16, 16, 2}, new Layer.Relu());
-            double[] c = new double[20];
-            for (int j = 0; j < 20; j++) c[j] = r.nextDouble(-1, 1);
-            Box box = Box.around(c, r.nextDouble(0.2, 0.6));
-            double[] y = Forward.evaluate(net, new Tensor(box.center(), 20)).data();
-            double v = (y[0] - y[1]) - r.nextDouble(0.5, 2.0);
-            VnnlibProperty p = new VnnlibProperty(20, 2, List.of(new Case(box, List.of(new Disjunct(new LinearConstraint(new double[] {1, -1}, -v))))));
+            VnnlibProperty p = Margin.below(net, r, 0.2, 0.6, 0.5, 2.0).property();
             VerificationResult res = Verifier.verify(net, p, VerifyOptions.defaults(Duration.ofSeconds(20)));
             by.merge(res.verdict() + " " + res.method(), 1, Integer::sum);
             if (res.verdict() != Verdict.VERIFIED || !List.of("alpha-crown", Verifier.RELU_SPLIT).contains(res.method())) continue;
@@ -239,6 +226,21 @@ class ReluSplitCertificateTest {
             assertTrue(noBounds.reason().contains("without the case's bounds"), noBounds.reason());
         }
         assertTrue(tightened >= 3, "certificates with tightened intermediate bounds: " + tightened + "; verdicts " + by);
+    }
+
+    /**
+     * A box around a random point of [−1, 1]^20 and the property "y0 − y1 stays above its value at the centre minus a
+     * margin": safe or not depending on the net.
+     */
+    private record Margin(Box box, double[] y, VnnlibProperty property) {
+        static Margin below(Network net, SplittableRandom r, double radiusLo, double radiusHi, double marginLo, double marginHi) {
+            double[] c = new double[20];
+            for (int j = 0; j < 20; j++) c[j] = r.nextDouble(-1, 1);
+            Box box = Box.around(c, r.nextDouble(radiusLo, radiusHi));
+            double[] y = Forward.evaluate(net, new Tensor(box.center(), 20)).data();
+            double v = (y[0] - y[1]) - r.nextDouble(marginLo, marginHi);
+            return new Margin(box, y, new VnnlibProperty(20, 2, List.of(new Case(box, List.of(new Disjunct(new LinearConstraint(new double[] {1, -1}, -v)))))));
+        }
     }
 
     private static Certificate.Exclusion withBeta(Certificate.Exclusion e, java.util.function.DoubleUnaryOperator f) {
