@@ -1,6 +1,7 @@
 package dev.verity.bab;
 
 import dev.verity.check.Certificate;
+import dev.verity.relax.Interval;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +43,27 @@ public final class ProofRecorder {
         Map<Integer, Certificate.Node> out = new LinkedHashMap<>();
         for (var e : own.entrySet()) out.put(e.getKey(), e.getValue().toNode());
         return out;
+    }
+
+    /**
+     * Row {@code row} of per-ReLU slopes ({@code [rows × n]} by ReLU input node) as a certificate carries them: block b is
+     * the b-th of {@code preNodes} (1-based), and only neurons unstable in {@code pre} are listed (a stable neuron's line
+     * does not depend on its slope).
+     */
+    public static Certificate.Slopes unstableSlopes(Map<Integer, double[]> alpha, int row, Map<Integer, Interval> pre, List<Integer> preNodes) {
+        List<int[]> at = new ArrayList<>();
+        List<Double> value = new ArrayList<>();
+        for (var e : alpha.entrySet()) {
+            Interval iv = pre.get(e.getKey());
+            int n = iv.size(), block = preNodes.indexOf(e.getKey()) + 1;
+            for (int j = 0; j < n; j++) {
+                if (!(iv.lower(j) < 0 && iv.upper(j) > 0)) continue;
+                at.add(new int[] {block, j});
+                value.add(e.getValue()[row * n + j]);
+            }
+        }
+        return new Certificate.Slopes(at.stream().mapToInt(a -> a[0]).toArray(), at.stream().mapToInt(a -> a[1]).toArray(),
+                value.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     /** Adds exclusions found outside the tree (by an earlier stage on the whole box) to its root. */

@@ -273,22 +273,9 @@ public final class ReluSplit {
         int best = rows.rowStart()[i];
         for (int r = best + 1; r < rows.rowStart()[i + 1]; r++) if (b.lower()[r] > b.lower()[best]) best = r;
         int m = b.lower().length;
-        List<Integer> blockOf = new ArrayList<>(), neuronOf = new ArrayList<>();
-        List<Double> slope = new ArrayList<>();
-        for (var e : b.warmStart().alpha().entrySet()) {
-            Interval iv = ch.pre().get(e.getKey());
-            int n = iv.size(), blk = block(e.getKey());
-            for (int j = 0; j < n; j++) {
-                if (!(iv.lower(j) < 0 && iv.upper(j) > 0)) continue;
-                blockOf.add(blk);
-                neuronOf.add(j);
-                slope.add(e.getValue()[best * n + j]);
-            }
-        }
         double[] beta = new double[ch.splits().size()];
         for (int k = 0; k < beta.length; k++) beta[k] = b.warmStart().beta()[k * m + best];
-        var alpha = new dev.verity.check.Certificate.Slopes(blockOf.stream().mapToInt(Integer::intValue).toArray(),
-                neuronOf.stream().mapToInt(Integer::intValue).toArray(), slope.stream().mapToDouble(Double::doubleValue).toArray());
+        var alpha = ProofRecorder.unstableSlopes(b.warmStart().alpha(), best, ch.pre(), this.beta.preActivationNodes());
         ch.proofs()[i].excluded(ch.open()[i], best - rows.rowStart()[i], b.lower()[best], alpha, beta.length == 0 ? null : beta);
     }
 

@@ -132,22 +132,9 @@ public final class CertificateWriter {
     private List<Certificate.BoundSlopes> boundSlopes(BoundEngine.SlopedBounds sloped) {
         List<Integer> pre = dev.verity.bounds.BetaCrown.preActivationNodes(net);
         List<Certificate.BoundSlopes> out = new ArrayList<>();
-        for (BoundEngine.NeuronSlopes ns : sloped.slopes()) {
-            List<int[]> at = new ArrayList<>();
-            List<Double> value = new ArrayList<>();
-            for (var e : ns.alpha().entrySet()) {
-                Interval iv = sloped.pre().get(e.getKey());
-                int block = pre.indexOf(e.getKey()) + 1;
-                for (int j = 0; j < iv.size(); j++) {
-                    if (!(iv.lower(j) < 0 && iv.upper(j) > 0)) continue;
-                    at.add(new int[] {block, j});
-                    value.add(e.getValue()[j]);
-                }
-            }
-            out.add(new Certificate.BoundSlopes(pre.indexOf(ns.node()) + 1, ns.neuron(), ns.upper(), new Certificate.Slopes(
-                    at.stream().mapToInt(a -> a[0]).toArray(), at.stream().mapToInt(a -> a[1]).toArray(),
-                    value.stream().mapToDouble(Double::doubleValue).toArray())));
-        }
+        for (BoundEngine.NeuronSlopes ns : sloped.slopes())
+            out.add(new Certificate.BoundSlopes(pre.indexOf(ns.node()) + 1, ns.neuron(), ns.upper(),
+                    ProofRecorder.unstableSlopes(ns.alpha(), 0, sloped.pre(), pre)));
         return out;
     }
 
