@@ -202,6 +202,11 @@ final class AlphaCrown {
 
     /** As {@link #maximise(int, Objective)}, with the slopes behind each row's bound. */
     SlopedRows maximiseWithSlopes(int target, Objective obj) {
+        return maximiseWithSlopes(target, obj, BoundAscent.NO_TIME_LIMIT);
+    }
+
+    /** As {@link #maximiseWithSlopes(int, Objective)}, the ascent stopping at {@code stopAtNanos} ({@link BoundAscent#run}). */
+    SlopedRows maximiseWithSlopes(int target, Objective obj, long stopAtNanos) {
         BoundOptions options = engine.options();
         Map<Integer, Slopes> slopes = initialSlopes(obj.rows());
         slopes.keySet().removeIf(id -> id >= target);
@@ -251,7 +256,7 @@ final class AlphaCrown {
                 }
             }
             return value;
-        }, options, false, obj.rows());
+        }, options, false, obj.rows(), stopAtNanos);
         Map<Integer, double[]> alpha = new LinkedHashMap<>();
         int at = 0;
         for (var e : slopes.entrySet()) {

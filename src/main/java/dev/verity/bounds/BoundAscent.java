@@ -44,6 +44,19 @@ final class BoundAscent {
      * those of the row's best iterate; with 0, those of the iterate with the best sum.
      */
     static Result run(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive, int ownedRows) {
+        return run(params, groups, problem, options, stopWhenPositive, ownedRows, NO_TIME_LIMIT);
+    }
+
+    /** No time limit for {@link #run(double[], Group[], Problem, BoundOptions, boolean, int, long)}. */
+    static final long NO_TIME_LIMIT = Long.MIN_VALUE;
+
+    /**
+     * As {@link #run(double[], Group[], Problem, BoundOptions, boolean, int)}, and once {@code System.nanoTime()} has
+     * passed {@code stopAtNanos} (unless it is {@link #NO_TIME_LIMIT}) the next iterate is the last: it is evaluated,
+     * without gradient, and the best so far returned. Every iterate's bound is sound, so stopping early only loosens it.
+     */
+    static Result run(double[] params, Group[] groups, Problem problem, BoundOptions options, boolean stopWhenPositive, int ownedRows,
+                      long stopAtNanos) {
         for (Group g : groups)
             if (ownedRows > 0 && g.size() % ownedRows != 0) throw new IllegalArgumentException("group of " + g.size() + " parameters over " + ownedRows + " rows");
         double[] rowBest = ownedRows > 0 ? params.clone() : null;
@@ -55,7 +68,8 @@ final class BoundAscent {
         int sinceImprovement = 0;
         for (int step = 0; step <= options.alphaIterations(); step++) {
             BoundEngine.checkInterrupted();
-            boolean last = step == options.alphaIterations() || params.length == 0;
+            boolean last = step == options.alphaIterations() || params.length == 0
+                    || (step > 0 && stopAtNanos != NO_TIME_LIMIT && System.nanoTime() - stopAtNanos >= 0);
             Arrays.fill(grad, 0);
             double[] value = problem.evaluate(params, last ? null : grad);
             if (best == null) {

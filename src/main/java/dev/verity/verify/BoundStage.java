@@ -14,13 +14,15 @@ import java.util.Optional;
  * "lp when it is cheap enough" — before a complete MILP stage an LP method or the SDP gets at most {@link Verifier#LP_SHARE}
  * of the time left; past it the stage is abandoned (its workers stop between LPs) and the rest goes to the MILP, which
  * decides what the LP could not. Without a MILP stage the LP may use all the time. {@code engine}: another view of the
- * run's engine (null: the run's own), {@code note} says how it differs in the log line.
+ * run's engine (null: the run's own), {@code note} says how it differs in the log line. {@code intermediateShare} > 0:
+ * alpha-CROWN's intermediate optimisation may take at most this share of a case's time left
+ * ({@link BoundEngine#withAlphaIntermediateBudget}), so that branch and bound after it keeps the rest.
  */
-record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String note) implements Stage {
+record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String note, double intermediateShare) implements Stage {
 
     /** The method with the run's engine. */
     BoundStage(Method method, boolean timeBoxed) {
-        this(method, timeBoxed, null, "");
+        this(method, timeBoxed, null, "", 0);
     }
 
     @Override
@@ -43,12 +45,14 @@ record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String n
         int before = run.openCount();
         double minMargin = Double.NaN;
         int crossings = 0;
-        dev.verity.bounds.BoundEngine used = engine == null ? run.engine : engine;
-        long resolvedBefore = used.crossingsResolved();
+        BoundEngine stageEngine = engine == null ? run.engine : engine;
+        long internal = 0;
         List<Case> cases = run.property.cases();
         for (int k = 0; k < cases.size(); k++) {
             List<Integer> idx = run.openIn(k);
             if (idx.isEmpty()) continue;
+            BoundEngine used = intermediateShare > 0 ? stageEngine.withAlphaIntermediateBudget(intermediateBudget(run, k, stageDeadline)) : stageEngine;
+            long resolvedBefore = used.crossingsResolved();
             Case c = cases.get(k);
             List<Disjunct> ds = idx.stream().map(c.unsafe()::get).toList();
             Optional<CaseBounds> b = System.nanoTime() - stageDeadline >= 0 ? Optional.empty()
@@ -59,6 +63,7 @@ record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String n
                         run.openCount(), minMargin, System.nanoTime() - t0));
                 return false;
             }
+            internal += used.crossingsResolved() - resolvedBefore;
             crossings += run.mergeBounds(k, b.get().intermediate());
             if (method.lp().allLayers()) run.markLpBoundsDone(k);
             boolean outward = run.options.boundOptions().sound() && method.roundingSound();
@@ -68,11 +73,16 @@ record BoundStage(Method method, boolean timeBoxed, BoundEngine engine, String n
                 if (Double.isNaN(minMargin) || m < minMargin) minMargin = m;
             }
         }
-        long internal = used.crossingsResolved() - resolvedBefore;
         run.log(new StageLog(method.cliName(), "excluded " + (before - run.openCount()) + " of " + before + note + crossingNote(crossings)
                 + (internal == 0 ? "" : "; " + internal + " of its own intersections crossed (rounding-level; resolved conservatively)"), before,
                 run.openCount(), minMargin, System.nanoTime() - t0));
         return true;
+    }
+
+    /** {@link #intermediateShare} of case k's time: the time left to the stage's deadline split evenly over the open cases from k on. */
+    private java.time.Duration intermediateBudget(RunState run, int k, long stageDeadline) {
+        long open = java.util.stream.IntStream.range(k, run.property.cases().size()).filter(i -> !run.openIn(i).isEmpty()).count();
+        return java.time.Duration.ofNanos((long) (intermediateShare * Math.max(0, stageDeadline - System.nanoTime()) / Math.max(1, open)));
     }
 
     /**

@@ -32,4 +32,27 @@ class BoundAscentTest {
         assertThrows(IllegalArgumentException.class,
                 () -> BoundAscent.run(new double[3], new BoundAscent.Group[] {new BoundAscent.Group(0, 3, 0.1, 0, 1)}, problem, options, false, 2));
     }
+
+    /**
+     * A time limit already passed: the start is evaluated with its gradient, the one step taken is evaluated without,
+     * and the ascent ends there with the better of the two (100 steps without the limit).
+     */
+    @Test
+    void stopsAtItsTimeLimitWithTheBestIterateSoFar() {
+        int[] evaluations = new int[2]; // with gradient, without
+        BoundAscent.Problem problem = (x, gradient) -> {
+            evaluations[gradient == null ? 1 : 0]++;
+            if (gradient != null) gradient[0] = 1;
+            return new double[] {x[0]};
+        };
+        BoundAscent.Group[] groups = {new BoundAscent.Group(0, 1, 0.05, 0, 100)}; // a box the ascent never reaches the top of
+        BoundOptions options = BoundOptions.defaults().withAlphaIterations(100);
+        BoundAscent.Result r = BoundAscent.run(new double[] {0.2}, groups, problem, options, false, 1, System.nanoTime());
+        assertArrayEquals(new int[] {1, 1}, evaluations);
+        assertEquals(0.25, r.best()[0], 1e-9, "one Adam step of 0.05 from 0.2");
+
+        evaluations[0] = evaluations[1] = 0;
+        BoundAscent.run(new double[] {0.2}, groups, problem, options, false, 1, BoundAscent.NO_TIME_LIMIT);
+        assertEquals(101, evaluations[0] + evaluations[1], "every step without a limit");
+    }
 }
