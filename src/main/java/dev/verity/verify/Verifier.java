@@ -1,6 +1,7 @@
 package dev.verity.verify;
 
 import dev.verity.attack.Counterexamples;
+import dev.verity.bab.BabOptions;
 import dev.verity.bab.InputSplit;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.Method;
@@ -110,16 +111,17 @@ public final class Verifier {
         List<Stage> plan = new ArrayList<>();
         plan.add(new AttackStage(nanos(options.timeout())));
         // why the MILP cannot encode this net, or is not expected to finish on it, if so
-        Optional<String> milpRefused = TriangleLp.exactlyEncodable(net).or(() -> net.reluCount() > MILP_RELU_LIMIT
-                ? Optional.of(String.format("not expected to finish on %,d ReLUs (more than %,d); branch and bound keeps the time", net.reluCount(), MILP_RELU_LIMIT))
+        Optional<String> milpRefused = TriangleLp.exactlyEncodable(net).or(() -> net.reluCount() > LARGE_NET_RELUS
+                ? Optional.of(String.format("not expected to finish on %,d ReLUs (more than %,d); branch and bound keeps the time", net.reluCount(), LARGE_NET_RELUS))
                 : Optional.empty());
         boolean milpWillRun = options.milp().isPresent() && milpRefused.isEmpty();
         boolean babPending = options.bab().isPresent() && !options.explicitMethods();
         Optional<MilpOptions> refine = options.milp().filter(m -> milpWillRun && m.babRefine() && BabStage.refinable(net));
+        Optional<BabOptions> bab = options.bab().map(b -> net.reluCount() > LARGE_NET_RELUS ? b.withRecompute(false) : b);
         for (Method method : options.methods()) {
             if (babPending && !beforeBab(method)) {
                 babPending = false;
-                plan.add(new BabStage(options.bab().get(), milpWillRun, refine));
+                plan.add(new BabStage(bab.get(), milpWillRun, refine));
             }
             if (method == Method.ALPHA_CROWN && !options.explicitMethods() && options.boundOptions().alphaIntermediate())
                 plan.add(new BoundStage(method, false, engine.withoutAlphaIntermediate(), OBJECTIVE_SLOPES, 0));
@@ -127,7 +129,7 @@ public final class Verifier {
             plan.add(method == Method.ALPHA_CROWN && babPending ? new BoundStage(method, timeBoxed, null, "", ALPHA_INTERMEDIATE_SHARE)
                     : new BoundStage(method, timeBoxed));
         }
-        if (babPending) plan.add(new BabStage(options.bab().get(), milpWillRun, refine));
+        if (babPending) plan.add(new BabStage(bab.get(), milpWillRun, refine));
         options.milp().ifPresent(m -> plan.add(new MilpStage(m, milpRefused)));
         return plan;
     }
@@ -170,12 +172,14 @@ public final class Verifier {
     static final double ALPHA_INTERMEDIATE_SHARE = 0.25;
 
     /**
-     * The most ReLUs a network may have for the default pipeline to end with the MILP (and to keep half of the time for
-     * it). The largest net on which the MILP decided anything in the committed sweeps is oval21's cifar_wide_kw (6,244
-     * ReLUs, img9214 in 392 s of 720 s); on cifar10_resnet's ResNet-4B (14,436) its bound tightening fixed none of 1,063
-     * unstable neurons, and the half of the time it took from ReLU splitting left 4B prop_0 open.
+     * Past this many ReLUs a network is large for the default pipeline: it does not end with the MILP (nor keep half of
+     * the time for it), and ReLU splitting keeps each child's parent bounds instead of recomputing them
+     * ({@link BabOptions#recompute()}). The largest net on which the MILP decided anything in the committed sweeps is
+     * oval21's cifar_wide_kw (6,244 ReLUs, img9214 in 392 s of 720 s); on cifar10_resnet's ResNet-4B (14,436) its bound
+     * tightening fixed none of 1,063 unstable neurons, the half of the time it took from ReLU splitting left prop_0 open,
+     * and recomputing the children's bounds took 62 % of ReLU splitting's time.
      */
-    static final long MILP_RELU_LIMIT = 10_000;
+    static final long LARGE_NET_RELUS = 10_000;
 
     /** The stage name of input-splitting branch and bound in logs and verdicts. */
     public static final String INPUT_SPLIT = "bab-input";

@@ -96,10 +96,12 @@ class ReluSplitTest {
 
     /**
      * Random nets with three hidden layers and properties near the value at a sampled point: a proof is never contradicted
-     * by 20,000 sampled points and the box's corners; proofs happen.
+     * by 20,000 sampled points and the box's corners; proofs happen — with each child's bounds recomputed, and with its
+     * parent's kept ({@link BabOptions#recompute()} off, what large nets get).
      */
-    @Test
-    void neverProvesWhatSamplingRefutes() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void neverProvesWhatSamplingRefutes(boolean recompute) {
         SplittableRandom r = new SplittableRandom(21);
         int proven = 0, refuted = 0;
         for (int t = 0; t < 30; t++) {
@@ -109,7 +111,7 @@ class ReluSplitTest {
             double[] y = Forward.evaluate(net, new Tensor(box.center(), 3)).data();
             double v = (y[0] - y[1]) - r.nextDouble(-0.2, 1.0);
             VnnlibProperty p = property(box, 2, new Disjunct(new LinearConstraint(new double[] {1, -1}, -v)));
-            Outcome o = new ReluSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE)
+            Outcome o = new ReluSplit(new BoundEngine(net), BabOptions.defaults().withRecompute(recompute), TOLERANCE)
                     .decide(p, 0, List.of(0), System.nanoTime() + 3_000_000_000L, Map.of());
             switch (o) {
                 case Outcome.Proven pr -> {

@@ -34,17 +34,19 @@ class PipelinePlanTest {
     }
 
     @Test
-    void aNetworkWithMoreReluThanTheLimitGivesTheMilpsTimeToBranchAndBound() {
+    void aLargeNetworkGivesTheMilpsTimeToBranchAndBoundAndKeepsParentBounds() {
         SplittableRandom r = new SplittableRandom(1);
-        Network big = RandomLayers.mlp(r, new int[] {20, (int) Verifier.MILP_RELU_LIMIT + 1, 2}, new Layer.Relu());
+        Network big = RandomLayers.mlp(r, new int[] {20, (int) Verifier.LARGE_NET_RELUS + 1, 2}, new Layer.Relu());
         List<Stage> plan = plan(big);
         assertTrue(milp(plan).refused().orElseThrow().contains("not expected to finish"), milp(plan).refused().toString());
         assertFalse(bab(plan).milpFollows());
+        assertFalse(bab(plan).babOptions().recompute(), "a large net's children keep their parent's bounds");
 
         Network small = RandomLayers.mlp(r, new int[] {20, 30, 2}, new Layer.Relu());
         List<Stage> smallPlan = plan(small);
         assertTrue(milp(smallPlan).refused().isEmpty());
         assertTrue(bab(smallPlan).milpFollows());
+        assertTrue(bab(smallPlan).babOptions().recompute());
     }
 
     /**
