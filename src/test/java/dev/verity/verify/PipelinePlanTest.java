@@ -40,13 +40,16 @@ class PipelinePlanTest {
         List<Stage> plan = plan(big);
         assertTrue(milp(plan).refused().orElseThrow().contains("not expected to finish"), milp(plan).refused().toString());
         assertFalse(bab(plan).milpFollows());
+        assertEquals(dev.verity.bab.BabOptions.defaults().forLargeNetworks(), bab(plan).babOptions().withMaxBytes(dev.verity.bab.BabOptions.defaults().maxBytes()));
         assertFalse(bab(plan).babOptions().recompute(), "a large net's children keep their parent's bounds");
+        assertEquals(10, bab(plan).babOptions().iterations());
 
         Network small = RandomLayers.mlp(r, new int[] {20, 30, 2}, new Layer.Relu());
         List<Stage> smallPlan = plan(small);
         assertTrue(milp(smallPlan).refused().isEmpty());
         assertTrue(bab(smallPlan).milpFollows());
         assertTrue(bab(smallPlan).babOptions().recompute());
+        assertEquals(20, bab(smallPlan).babOptions().iterations());
     }
 
     /**
