@@ -3,6 +3,7 @@ package dev.verity.verify;
 import dev.verity.attack.Counterexamples;
 import dev.verity.bab.BabOptions;
 import dev.verity.bab.InputSplit;
+import dev.verity.bab.ReluSplit;
 import dev.verity.bounds.BoundEngine;
 import dev.verity.bounds.Method;
 import dev.verity.milp.MilpOptions;
@@ -126,7 +127,8 @@ public final class Verifier {
             if (method == Method.ALPHA_CROWN && !options.explicitMethods() && options.boundOptions().alphaIntermediate())
                 plan.add(new BoundStage(method, false, engine.withoutAlphaIntermediate(), OBJECTIVE_SLOPES, 0));
             boolean timeBoxed = (method.lp() != Method.Lp.NONE || method == Method.SDP) && milpWillRun;
-            plan.add(method == Method.ALPHA_CROWN && babPending ? new BoundStage(method, timeBoxed, null, "", ALPHA_INTERMEDIATE_SHARE)
+            boolean reluSplitFollows = babPending && ReluSplit.unsuited(net).isEmpty();
+            plan.add(method == Method.ALPHA_CROWN && reluSplitFollows ? new BoundStage(method, timeBoxed, null, "", ALPHA_INTERMEDIATE_SHARE)
                     : new BoundStage(method, timeBoxed));
         }
         if (babPending) plan.add(new BabStage(bab.get(), milpWillRun, refine));
@@ -164,7 +166,7 @@ public final class Verifier {
     static final String OBJECTIVE_SLOPES = " (objective slopes only)";
 
     /**
-     * The most of a case's time left that alpha-CROWN's intermediate optimisation may take when branch and bound follows
+     * The most of a case's time left that alpha-CROWN's intermediate optimisation may take when ReLU splitting follows
      * it ({@link BoundEngine#withAlphaIntermediateBudget}): on ResNet-4B the full optimisation outlasted a 300 s budget
      * and left ReLU splitting nothing; on the MLPs of mnistfc, ERAN and oval21's CNNs it takes well under this share
      * (at most 39 s of 300 s), so they are unchanged.

@@ -53,8 +53,9 @@ class PipelinePlanTest {
     }
 
     /**
-     * ReLU splitting runs after alpha-CROWN on a net with many inputs, so alpha-CROWN's intermediate optimisation gets a
-     * share of the time; on a net with few inputs input splitting runs before it, and it has no budget.
+     * ReLU splitting runs after alpha-CROWN on a ReLU net with many inputs, so alpha-CROWN's intermediate optimisation
+     * gets a share of the time; on a net with few inputs input splitting runs before it, and on a sigmoid net no ReLU
+     * splitting follows: no budget.
      */
     @Test
     void alphaCrownIsBudgetedOnlyWhenBranchAndBoundFollowsIt() {
@@ -62,6 +63,9 @@ class PipelinePlanTest {
         List<Stage> manyInputs = plan(RandomLayers.mlp(r, new int[] {20, 10, 2}, new Layer.Relu()));
         assertEquals(Verifier.ALPHA_INTERMEDIATE_SHARE, fullAlpha(manyInputs).intermediateShare());
         assertTrue(manyInputs.indexOf(fullAlpha(manyInputs)) < manyInputs.indexOf(bab(manyInputs)));
+
+        List<Stage> sigmoid = plan(RandomLayers.mlp(r, new int[] {20, 10, 2}, new Layer.Sigmoid()));
+        assertEquals(0, fullAlpha(sigmoid).intermediateShare(), "no ReLU splitting after it on a sigmoid net");
 
         List<Stage> fewInputs = plan(RandomLayers.mlp(r, new int[] {5, 10, 2}, new Layer.Relu()));
         assertEquals(0, fullAlpha(fewInputs).intermediateShare());
