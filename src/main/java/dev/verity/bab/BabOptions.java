@@ -21,7 +21,8 @@ import dev.verity.bounds.Method;
  *                  the parent's, and β carries the split into the bound, as in β-CROWN's paper). On a large
  *                  convolutional net the recomputation is most of the time: on ResNet-4B (14,436 ReLUs) 62 % of it, and
  *                  without it 1.7× the domains are bounded in the same time (prop_0: 6,179 against 3,623 in 206 s),
- *                  reaching a margin of −0.029 instead of −0.058 ({@link #forLargeNetworks()})
+ *                  reaching a margin of −0.029 instead of −0.058 ({@link #forLargeNetworks()}). A run that records a
+ *                  proof ({@link ProofRecorder}) recomputes whatever this says: the checker re-derives the bounds so
  */
 public record BabOptions(Method method, long maxBytes, int lookahead, int batch, int iterations, boolean clip, boolean recompute) {
     public BabOptions {

@@ -26,7 +26,7 @@ import java.util.PriorityQueue;
  * the input box with a set of ReLU neurons fixed active ({@code z >= 0}) or inactive ({@code z <= 0}); it is bounded
  * by {@link BetaCrown} (α-CROWN with the splits as Lagrangian terms β, sound at any iterate), its pre-activation bounds
  * recomputed by CROWN after the split's layer with the split neuron clamped to its side (unless
- * {@link BabOptions#recompute()} is off), its margins floored at its
+ * {@link BabOptions#recompute()} is off and nothing is recorded), its margins floored at its
  * parent's. The worst domains (smallest margin) are split first, {@link BabOptions#batch()} at a time, and all their
  * children are bounded in one batched pass. The split neuron is the unstable one with the largest BaBSR-style score
  * (Bunel et al. 2020): the intercept its upper relaxation line adds to the bound, {@code [λ]₋·(−l·u/(u − l))} for the
@@ -185,7 +185,8 @@ public final class ReluSplit {
     private Optional<Child> split(Interval box, Domain d, Split split, ProofRecorder.Box proof) {
         Map<Integer, Interval> pre = new LinkedHashMap<>(d.pre());
         pre.put(split.node(), clamp(pre.get(split.node()), split));
-        if (options.recompute()) pre = engine.intermediateBounds(Method.CROWN, box, pre, split.node());
+        // a recorded run always recomputes: verity check re-derives every node's bounds that way
+        if (options.recompute() || proof != null) pre = engine.intermediateBounds(Method.CROWN, box, pre, split.node());
         List<Split> splits = new ArrayList<>(d.splits());
         splits.add(split);
         Map<Integer, Interval> clamped = new LinkedHashMap<>(pre);

@@ -111,8 +111,7 @@ public final class CertificateWriter {
             if (tightened.isPresent()) {
                 BoundEngine.SlopedBounds sloped = tightened.get();
                 ProofRecorder recorder = new ProofRecorder();
-                // recomputing each child's bounds, as the checker re-derives them
-                Outcome o = new ReluSplit(engine, bab.withRecompute(true), Margins::certified)
+                Outcome o = new ReluSplit(engine, bab, Margins::certified)
                         .decide(property, k, List.copyOf(stages.keySet()), deadline, sloped.pre(), recorder);
                 if (o instanceof Outcome.Proven) return new ReluProofs(recorder.ownTrees(), boundSlopes(sloped));
                 why = "the repeated ReLU splitting did not prove it (" + o + ")";

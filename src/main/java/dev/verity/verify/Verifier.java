@@ -111,14 +111,15 @@ public final class Verifier {
     List<Stage> plan() {
         List<Stage> plan = new ArrayList<>();
         plan.add(new AttackStage(nanos(options.timeout())));
+        boolean large = net.reluCount() > LARGE_NET_RELUS;
         // why the MILP cannot encode this net, or is not expected to finish on it, if so
-        Optional<String> milpRefused = TriangleLp.exactlyEncodable(net).or(() -> net.reluCount() > LARGE_NET_RELUS
+        Optional<String> milpRefused = TriangleLp.exactlyEncodable(net).or(() -> large
                 ? Optional.of(String.format("not expected to finish on %,d ReLUs (more than %,d); branch and bound keeps the time", net.reluCount(), LARGE_NET_RELUS))
                 : Optional.empty());
         boolean milpWillRun = options.milp().isPresent() && milpRefused.isEmpty();
         boolean babPending = options.bab().isPresent() && !options.explicitMethods();
         Optional<MilpOptions> refine = options.milp().filter(m -> milpWillRun && m.babRefine() && BabStage.refinable(net));
-        Optional<BabOptions> bab = options.bab().map(b -> net.reluCount() > LARGE_NET_RELUS ? b.forLargeNetworks() : b);
+        Optional<BabOptions> bab = options.bab().map(b -> large ? b.forLargeNetworks() : b);
         for (Method method : options.methods()) {
             if (babPending && !beforeBab(method)) {
                 babPending = false;

@@ -187,6 +187,31 @@ class ReluSplitCertificateTest {
     }
 
     /**
+     * A recorded run with the large-network settings (children keep their parent's bounds when nothing is recorded)
+     * still recomputes each child's bounds, as the checker does: every proof it records is accepted.
+     */
+    @Test
+    void aRecordedRunWithTheLargeNetworkSettingsIsAccepted() {
+        SplittableRandom r = new SplittableRandom(37);
+        int proven = 0, split = 0;
+        for (int t = 0; t < 40; t++) {
+            Network net = RandomLayers.mlp(r, new int[] {20, 12, 12, 12, 2}, new Layer.Relu());
+            Margin m = Margin.below(net, r, 0.05, 0.3, 0.0, 0.8);
+            ProofRecorder recorder = new ProofRecorder();
+            Outcome o = new ReluSplit(new BoundEngine(net), BabOptions.defaults().forLargeNetworks(), Margins::certified)
+                    .decide(m.property(), 0, List.of(0), System.nanoTime() + 3_000_000_000L, Map.of(), recorder);
+            if (!(o instanceof Outcome.Proven)) continue;
+            proven++;
+            Certificate.Node tree = recorder.ownTrees().get(0);
+            if (tree.split() != null) split++;
+            Certificate cert = new Certificate(MODEL, PROPERTY, List.of(new Certificate.CaseProof(0, List.of(0), tree)), List.of());
+            CertificateChecker.Result ok = CertificateChecker.check(net, m.property(), MODEL, PROPERTY, cert);
+            assertTrue(ok.accepted(), "net " + t + ": " + ok.reason());
+        }
+        assertTrue(proven >= 5 && split >= 3, "proven " + proven + ", with splits " + split);
+    }
+
+    /**
      * Random 20-input nets decided by {@code verify} with alpha-CROWN or ReLU splitting (over alpha-CROWN's intermediate
      * bounds): the writer repeats the splitting from intermediate bounds tightened with recorded slopes, and the checker
      * accepts every such certificate; slopes outside [0, 1], a slope of the neuron's own block, or the case's slopes
