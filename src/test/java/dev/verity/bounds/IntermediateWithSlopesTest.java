@@ -40,19 +40,7 @@ class IntermediateWithSlopesTest {
                 Interval s = e.getValue(), c = crown.get(e.getKey());
                 for (int j = 0; j < s.size(); j++) if (s.upper(j) - s.lower(j) < c.upper(j) - c.lower(j) - 1e-9) tighter++;
             }
-            int n = 500;
-            double[] x = new double[n * 4];
-            for (int i = 0; i < n; i++) for (int j = 0; j < 4; j++) x[i * 4 + j] = r.nextDouble(box.lower(j), box.upper(j));
-            List<Tensor> values = Forward.runAll(net, TensorOps.INSTANCE, new Tensor(x, net.inputShape().withBatch(n)));
-            for (var e : sloped.pre().entrySet()) {
-                double[] v = values.get(e.getKey()).data();
-                Interval iv = e.getValue();
-                int w = iv.size();
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j < w; j++)
-                        assertTrue(v[i * w + j] >= iv.lower(j) - 1e-9 && v[i * w + j] <= iv.upper(j) + 1e-9,
-                                "net " + t + " node " + e.getKey() + " neuron " + j + ": " + v[i * w + j] + " outside " + iv.lower(j) + ".." + iv.upper(j));
-            }
+            assertHoldAtSamples(net, box, r, 500, sloped.pre(), "net " + t);
         }
         assertTrue(tighter > 20, "neurons tighter than CROWN: " + tighter);
     }
@@ -75,22 +63,33 @@ class IntermediateWithSlopesTest {
                     .boundLower(Method.ALPHA_CROWN, box, obj).intermediate();
             Map<Integer, Interval> full = engine.boundLower(Method.ALPHA_CROWN, box, obj).intermediate();
             Map<Integer, Interval> crown = engine.intermediateBounds(Method.CROWN, box, Map.of(), -1);
-            int n = 300;
-            double[] x = new double[n * 4];
-            for (int i = 0; i < n; i++) for (int j = 0; j < 4; j++) x[i * 4 + j] = r.nextDouble(box.lower(j), box.upper(j));
-            List<Tensor> values = Forward.runAll(net, TensorOps.INSTANCE, new Tensor(x, net.inputShape().withBatch(n)));
+            assertHoldAtSamples(net, box, r, 300, budgeted, "net " + t + " (budgeted)");
             for (var e : crown.entrySet()) {
                 Interval b = budgeted.get(e.getKey()), c = e.getValue(), f = full.get(e.getKey());
-                double[] v = values.get(e.getKey()).data();
                 for (int j = 0; j < c.size(); j++) {
                     assertTrue(b.lower(j) >= c.lower(j) - 1e-12 && b.upper(j) <= c.upper(j) + 1e-12, "never wider than CROWN");
-                    for (int i = 0; i < n; i++)
-                        assertTrue(v[i * c.size() + j] >= b.lower(j) - 1e-9 && v[i * c.size() + j] <= b.upper(j) + 1e-9, "sound at samples");
                     widthBudgeted += b.upper(j) - b.lower(j);
                     widthFull += f.upper(j) - f.lower(j);
                 }
             }
         }
         assertTrue(widthFull < widthBudgeted - 1e-6, "unlimited " + widthFull + " against budgeted " + widthBudgeted);
+    }
+
+    /** Every node's value at {@code n} points drawn uniformly from {@code box} lies in its bounds (to 1e-9). */
+    private static void assertHoldAtSamples(Network net, Interval box, SplittableRandom r, int n, Map<Integer, Interval> bounds, String what) {
+        int d = box.size();
+        double[] x = new double[n * d];
+        for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) x[i * d + j] = r.nextDouble(box.lower(j), box.upper(j));
+        List<Tensor> values = Forward.runAll(net, TensorOps.INSTANCE, new Tensor(x, net.inputShape().withBatch(n)));
+        for (var e : bounds.entrySet()) {
+            double[] v = values.get(e.getKey()).data();
+            Interval iv = e.getValue();
+            int w = iv.size();
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < w; j++)
+                    assertTrue(v[i * w + j] >= iv.lower(j) - 1e-9 && v[i * w + j] <= iv.upper(j) + 1e-9,
+                            what + " node " + e.getKey() + " neuron " + j + ": " + v[i * w + j] + " outside " + iv.lower(j) + ".." + iv.upper(j));
+        }
     }
 }
