@@ -124,7 +124,8 @@ final class WindowedBackSubstitution {
         Shape s = net.node(id).shape();
         int m = rows.m(), h = s.dim(1), w = s.dim(2), size = s.numel();
         double[] full = new double[m * size];
-        forEachCell(rows, h, w, (r, cell, flat) -> full[r * size + flat] = rows.coeff().data()[cell]);
+        double[] cd = rows.coeff().data();
+        forEachSpan(rows, h, w, (r, cell, flat, n) -> System.arraycopy(cd, cell, full, r * size + flat, n));
         double[] lower = dense.lower(id, new Tensor(full, s.withBatch(m)), new Tensor(rows.bias().clone(), m, 1)).data();
         return rounding == null ? lower : lowered(lower, rows.err());
     }
@@ -132,7 +133,11 @@ final class WindowedBackSubstitution {
     /** Σ coeff⁺·lower + coeff⁻·upper over the input box, plus the bias (less the rows' rounding error in sound mode). */
     private double[] boxMin(Shape s, Rows rows) {
         double[] lo = inputBox.lower(), up = inputBox.upper(), out = rows.bias().clone(), cd = rows.coeff().data();
-        forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> out[r] += cd[cell] * (cd[cell] > 0 ? lo[flat] : up[flat]));
+        forEachSpan(rows, s.dim(1), s.dim(2), (r, cell0, flat0, n) -> {
+            double sum = 0;
+            for (int cell = cell0, flat = flat0; cell < cell0 + n; cell++, flat++) sum += Math.min(cd[cell] * lo[flat], cd[cell] * up[flat]); // lo ≤ up: no branch on the sign
+            out[r] += sum;
+        });
         if (rounding == null) return out;
         double[] err = rows.err().clone();
         // the sum starts from the bias: γ over the cells and the bias, then the subtraction of the error itself
@@ -174,12 +179,14 @@ final class WindowedBackSubstitution {
                 if (ls.length != s.numel() || us.length != s.numel()) return; // handed over: the dense pass charges it
                 double[] cd = rows.coeff().data(), err = rows.err();
                 double g = RoundingErrors.gamma(Math.max(2, cellsPerRow(rows)));
-                forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> {
-                    double v = cd[cell];
-                    double slope = v > 0 ? ls[flat] : us[flat];
-                    double[] icpt = v > 0 ? li : ui;
-                    err[r] += 2 * RoundingErrors.U * Math.abs(v * slope) * mag[flat] * RoundingErrors.SAFETY
-                            + (icpt == null ? 0 : g * Math.abs(v * icpt[flat]) * RoundingErrors.SAFETY);
+                forEachSpan(rows, s.dim(1), s.dim(2), (r, cell0, flat0, n) -> {
+                    for (int cell = cell0, flat = flat0; cell < cell0 + n; cell++, flat++) {
+                        double v = cd[cell];
+                        double slope = v > 0 ? ls[flat] : us[flat];
+                        double[] icpt = v > 0 ? li : ui;
+                        err[r] += 2 * RoundingErrors.U * Math.abs(v * slope) * mag[flat] * RoundingErrors.SAFETY
+                                + (icpt == null ? 0 : g * Math.abs(v * icpt[flat]) * RoundingErrors.SAFETY);
+                    }
                 });
             }
             case Layer.Input _, Layer.Dense _, Layer.MaxPool2d _, Layer.AvgPool2d _, Layer.Flatten _, Layer.Reshape _,
@@ -190,7 +197,9 @@ final class WindowedBackSubstitution {
     /** {@code err_r += factor·Σ_cells |coeff|·w[flat]} over row r's window cells inside the map. */
     private static void chargeCells(Rows rows, Shape s, double[] w, double factor, double[] err) {
         double[] cd = rows.coeff().data();
-        forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> err[r] += factor * Math.abs(cd[cell]) * w[flat]);
+        forEachSpan(rows, s.dim(1), s.dim(2), (r, cell0, flat0, n) -> {
+            for (int cell = cell0, flat = flat0; cell < cell0 + n; cell++, flat++) err[r] += factor * Math.abs(cd[cell]) * w[flat];
+        });
         for (int r = 0; r < err.length; r++) err[r] += Double.MIN_NORMAL;
     }
 
@@ -230,9 +239,11 @@ final class WindowedBackSubstitution {
         Shape s = node.shape();
         double[] scale = af.scale().data(), shift = af.shift().data();
         double[] cd = rows.coeff().data(), out = new double[cd.length], bias = rows.bias().clone();
-        forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> {
-            bias[r] += cd[cell] * shift[flat];
-            out[cell] = cd[cell] * scale[flat];
+        forEachSpan(rows, s.dim(1), s.dim(2), (r, cell0, flat0, n) -> {
+            for (int cell = cell0, flat = flat0; cell < cell0 + n; cell++, flat++) {
+                bias[r] += cd[cell] * shift[flat];
+                out[cell] = cd[cell] * scale[flat];
+            }
         });
         return new Rows(new Tensor(out, rows.coeff().shape()), rows.oy(), rows.ox(), bias, rows.err());
     }
@@ -247,15 +258,16 @@ final class WindowedBackSubstitution {
         double[] ui = rel.upperIntercept() == null ? null : rel.upperIntercept().data();
         if ((li != null && li.length != s.numel()) || (ui != null && ui.length != s.numel())) return null;
         double[] cd = rows.coeff().data(), out = new double[cd.length], bias = rows.bias().clone();
-        forEachCell(rows, s.dim(1), s.dim(2), (r, cell, flat) -> {
-            double v = cd[cell];
-            if (v > 0) {
-                out[cell] = v * ls[flat];
-                if (li != null) bias[r] += v * li[flat];
-            } else if (v < 0) {
-                out[cell] = v * us[flat];
-                if (ui != null) bias[r] += v * ui[flat];
+        // Branch-free (the coefficients' signs are unpredictable): v⁺·lowerSlope + v⁻·upperSlope, one term exactly zero.
+        forEachSpan(rows, s.dim(1), s.dim(2), (r, cell0, flat0, n) -> {
+            double add = 0;
+            for (int cell = cell0, flat = flat0; cell < cell0 + n; cell++, flat++) {
+                double pos = Math.max(cd[cell], 0), neg = Math.min(cd[cell], 0);
+                out[cell] = pos * ls[flat] + neg * us[flat];
+                if (li != null) add += pos * li[flat];
+                if (ui != null) add += neg * ui[flat];
             }
+            bias[r] += add;
         });
         return new Rows(new Tensor(out, rows.coeff().shape()), rows.oy(), rows.ox(), bias, rows.err());
     }
@@ -274,13 +286,18 @@ final class WindowedBackSubstitution {
                 }
     }
 
+    /** A run of {@code n} consecutive window cells of one row that lie inside the map. */
     @FunctionalInterface
-    private interface Cell {
-        void at(int row, int cell, int flat);
+    private interface Span {
+        void at(int row, int cell, int flat, int n);
     }
 
-    /** Visits every window cell inside the h × w map: its row, its index in the rows' tensor, its flat index in the map. */
-    private static void forEachCell(Rows rows, int h, int w, Cell visit) {
+    /**
+     * Visits every window cell inside the h × w map, one run of a window line at a time: its row, the first cell's
+     * index in the rows' tensor and its flat index in the map (both advance by one along the run). Runs, not cells,
+     * because the six visitors make the call megamorphic: a call per cell was 15 % of CROWN's time on oval21.
+     */
+    private static void forEachSpan(Rows rows, int h, int w, Span visit) {
         int c = rows.channels(), hh = rows.hh(), ww = rows.ww();
         for (int r = 0; r < rows.m(); r++) {
             int oy = rows.oy()[r], ox = rows.ox()[r];
@@ -288,7 +305,7 @@ final class WindowedBackSubstitution {
             for (int ch = 0; ch < c; ch++)
                 for (int p = p0; p < p1; p++) {
                     int cell = ((r * c + ch) * hh + p) * ww, flat = (ch * h + oy + p) * w + ox;
-                    for (int q = q0; q < q1; q++) visit.at(r, cell + q, flat + q);
+                    if (q1 > q0) visit.at(r, cell + q0, flat + q0, q1 - q0);
                 }
         }
     }

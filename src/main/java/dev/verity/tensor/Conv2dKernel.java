@@ -1,6 +1,8 @@
 package dev.verity.tensor;
 
 import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * 2-D convolution over NCHW data by im2col + {@link Gemm}, and its two vector-Jacobian products.
@@ -91,26 +93,59 @@ final class Conv2dKernel {
             });
             return new Tensor(gx, inShape);
         }
-        // Many samples share one GEMM: gy is laid out as [O, samples·OH·OW] so that W_g^T multiplies a whole block of
-        // samples at once (the per-sample GEMMs of a back-substitution's rows are small: K = O/groups, N = OH·OW), then
-        // col2im adds each sample's columns back onto its image.
+        // Many samples share one GEMM, and the samples are the innermost axis of every buffer: gy is laid out as
+        // [O, OH·OW, samples] so that W_g^T multiplies a whole block of samples at once (the per-sample GEMMs of a
+        // back-substitution's rows are small: K = O/groups, N = OH·OW), and col2im then adds whole vectors of samples
+        // instead of single cells at the convolution's stride (its scalar strided additions were 40 % of CROWN's time
+        // on oval21's strided convolutions). The block is transposed back to [samples, C, H, W] at the end.
         int block = Math.max(1, Math.min(d.batch(), blockCells / Math.max(1, d.rows() * ohw)));
         Parallel.forRange(d.batch(), Parallel.chunks(d.batch(), d.flopsPerSample()), (chunk, from, to) -> {
             int size = Math.min(block, to - from);
-            double[] gyT = new double[d.o() * size * ohw], gcol = new double[d.rows() * size * ohw];
+            double[] gyT = new double[d.o() * ohw * size], gcol = new double[d.rows() * ohw * size];
+            double[] gxT = new double[d.inSize() * size];
             for (int s0 = from; s0 < to; s0 += size) {
-                int b = Math.min(size, to - s0), ld = b * ohw;
-                for (int s = 0; s < b; s++)
-                    for (int oc = 0; oc < d.o(); oc++)
-                        System.arraycopy(gd, (s0 + s) * d.outSize() + oc * ohw, gyT, oc * ld + s * ohw, ohw);
+                int b = Math.min(size, to - s0), ld = b * ohw, outSize = d.outSize();
+                interleave(gd, s0 * outSize, outSize, b, gyT);
                 for (int grp = 0; grp < g.groups(); grp++)
                     Gemm.gemm(true, false, ckk, ld, og, 1.0, wd, grp * og * ckk, ckk,
                             gyT, grp * og * ld, ld, 0.0, gcol, grp * ckk * ld, ld);
-                for (int s = 0; s < b; s++) col2im(gcol, s * ohw, ld, d, gx, (s0 + s) * d.inSize());
+                if (s0 > from) Arrays.fill(gxT, 0, d.inSize() * b, 0.0);
+                col2imInterleaved(gcol, ld, b, d, gxT);
+                deinterleave(gxT, d.inSize(), b, gx, s0 * d.inSize());
             }
         });
         return new Tensor(gx, inShape);
     }
+
+    /**
+     * {@code dst[c·b + s] = src[off + s·n + c]} for {@code c < n, s < b}: b rows of n cells into one [n, b] block, in
+     * tiles of {@link #TILE} cells (the rows lie n cells apart, often a multiple of 4 KB, and cell-by-cell access
+     * across them thrashed L1: the transposes cost more than the col2im they serve).
+     */
+    private static void interleave(double[] src, int off, int n, int b, double[] dst) {
+        for (int c0 = 0; c0 < n; c0 += TILE) {
+            int c1 = Math.min(n, c0 + TILE);
+            for (int s = 0; s < b; s++)
+                for (int c = c0, at = off + s * n + c0; c < c1; c++, at++) dst[c * b + s] = src[at];
+        }
+    }
+
+    /** The inverse of {@link #interleave}: {@code dst[off + s·n + c] = src[c·b + s]}. */
+    private static void deinterleave(double[] src, int n, int b, double[] dst, int off) {
+        int lanes = VEC.length(), full = n - n % lanes;
+        int[] stride = new int[lanes];
+        for (int k = 0; k < lanes; k++) stride[k] = k * b;
+        for (int c0 = 0; c0 < full; c0 += lanes)     // a gather of `lanes` cells b apart, stored contiguously
+            for (int s = 0; s < b; s++)
+                DoubleVector.fromArray(VEC, src, c0 * b + s, stride, 0).intoArray(dst, off + s * n + c0);
+        for (int c0 = full; c0 < n; c0 += TILE) {
+            int c1 = Math.min(n, c0 + TILE);
+            for (int s = 0; s < b; s++)
+                for (int c = c0, at = off + s * n + c0; c < c1; c++, at++) dst[at] = src[c * b + s];
+        }
+    }
+
+    private static final int TILE = 16;
 
     /**
      * For a convolution with unit strides and one group, its adjoint is itself a convolution: of {@code gy} with the
@@ -152,7 +187,7 @@ final class Conv2dKernel {
      * Col-gradient cells per block of samples in {@link #backwardInput}: 256 KB of doubles, so that col2im reads the
      * block from L2 right after the GEMM wrote it (blocks of 32 MB made alpha-CROWN on oval21 slower, not faster).
      */
-    private static final int BLOCK_CELLS = 1 << 15;
+    private static final int BLOCK_CELLS = 1 << 17;
 
     /**
      * The weight gradient {@code sum over samples of gy_g col_g^T}; each parallel chunk accumulates
@@ -244,6 +279,37 @@ final class Conv2dKernel {
                     }
                 }
     }
+
+    /**
+     * {@link #col2im} on {@code b} samples at once, the samples the innermost axis: {@code col [C·kH·kW, OH·OW, b]}
+     * (rows {@code ld} apart) is added into {@code gx [C, H, W, b]}, one contiguous vector of {@code b} per cell.
+     */
+    static void col2imInterleaved(double[] col, int ld, int b, Dims d, double[] gx) {
+        ConvGeometry g = d.g();
+        int sh = g.strideH(), sw = g.strideW(), ow = d.ow(), oh = d.oh(), h = d.h(), w = d.w();
+        int lanes = VEC.length(), full = VEC.loopBound(b);
+        for (int c = 0; c < d.c(); c++)
+            for (int i = 0; i < d.kh(); i++)
+                for (int j = 0; j < d.kw(); j++) {
+                    int rowOff = ((c * d.kh() + i) * d.kw() + j) * ld;
+                    int dx = j * g.dilationW();
+                    int lo = firstValid(g.padLeft(), dx, sw), hi = endValid(w, g.padLeft(), dx, sw, lo, ow);
+                    int iw0 = dx - g.padLeft();
+                    for (int y = 0; y < oh; y++) {
+                        int ih = y * sh - g.padTop() + i * g.dilationH();
+                        if (ih < 0 || ih >= h) continue;
+                        int src = rowOff + y * ow * b, dst = ((c * h + ih) * w + iw0) * b;
+                        for (int q = lo; q < hi; q++) {
+                            int from = src + q * b, into = dst + q * sw * b, t = 0;
+                            for (; t < full; t += lanes)
+                                DoubleVector.fromArray(VEC, gx, into + t).add(DoubleVector.fromArray(VEC, col, from + t)).intoArray(gx, into + t);
+                            for (; t < b; t++) gx[into + t] += col[from + t];
+                        }
+                    }
+                }
+    }
+
+    private static final VectorSpecies<Double> VEC = DoubleVector.SPECIES_PREFERRED;
 
     /**
      * Adjoint of {@link #im2col}: adds every col cell into the input cell it was read from. The col matrix starts at
