@@ -159,46 +159,42 @@ public final class Gemm {
         // With few rows of C each element of op(B) is used by few micro-tiles, and when op(B) is not
         // transposed the kernels can read its rows in place (stride ldb): no packing of B at all.
         final boolean directB = !transB && m <= DIRECT_B_MAX_M;
-        int ncMax = directB ? n : Math.max(NR, B_PACK_BUDGET / k / NR * NR);
-        double[] bp = directB ? null : SCRATCH.get().b(roundUp(Math.min(n, ncMax), NR) * k);
+        // Column blocks as wide as a packed k-block of op(B) allows: op(A) is packed once per column block, so with a
+        // long k (a weight gradient summed over a batch of back-substitution rows: k in the tens of thousands) sizing
+        // the block by all of k made it ~100 columns wide and op(A) was packed again for every one of them.
+        int ncMax = directB ? n : Math.max(NR, B_PACK_BUDGET / kcMax / NR * NR);
+        double[] bp = directB ? null : SCRATCH.get().b(roundUp(Math.min(n, ncMax), NR) * kcMax);
 
         for (int jc = 0; jc < n; jc += ncMax) {
             final int j0 = jc;
             final int nc = Math.min(ncMax, n - jc);
             final int panels = ceilDiv(nc, NR);
-            final int ncPad = panels * NR;
-
-            // Stage 1: pack op(B)[0..k, j0..j0+nc], in groups of panels: the k-block at p0 starts at
-            // p0 * ncPad, its panel jp at + jp * kc * NR.
-            final int groups = directB ? 0 : ceilDiv(panels, B_PACK_GROUP);
-            GemmThreads.parallelFor(groups, threads, g -> {
-                int jp0 = g * B_PACK_GROUP, jp1 = Math.min(panels, jp0 + B_PACK_GROUP);
-                for (int p0 = 0; p0 < k; p0 += kcMax) {
-                    int kc = Math.min(kcMax, k - p0);
-                    GemmKernels.packB(transB, b, bOff, ldb, p0, kc, j0, nc, jp0, jp1, bp, p0 * ncPad);
-                }
-            });
-
-            // Stage 2: (row block, column chunk) items; chunk the columns only when rows are too few.
+            // Stage 2's items: (row block, column chunk); chunk the columns only when rows are too few.
             int chunks = threads == 1 ? 1 : Math.min(panels, ceilDiv(4 * threads, mBlocks));
             final int panelsPerChunk = ceilDiv(panels, chunks);
             final int nChunks = ceilDiv(panels, panelsPerChunk);
-            GemmThreads.parallelFor(mBlocks * nChunks, threads, item -> {
-                int ib = item / nChunks, ch = item % nChunks;
-                int i0 = ib * mcMax, mc = Math.min(mcMax, m - i0);
-                int jp0 = ch * panelsPerChunk, jp1 = Math.min(panels, jp0 + panelsPerChunk);
-                Scratch s = SCRATCH.get();
-                double[] ap = s.a(roundUp(mcMax, MR) * kcMax);
-                double[] tile = s.tile;
-                for (int p0 = 0; p0 < k; p0 += kcMax) {
-                    int kc = Math.min(kcMax, k - p0);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                final int p0 = pc, kc = Math.min(kcMax, k - pc);
+                // Stage 1: pack op(B)[p0..p0+kc, j0..j0+nc] in groups of panels, panel jp at jp * kc * NR.
+                final int groups = directB ? 0 : ceilDiv(panels, B_PACK_GROUP);
+                GemmThreads.parallelFor(groups, threads, g -> {
+                    int jp0 = g * B_PACK_GROUP, jp1 = Math.min(panels, jp0 + B_PACK_GROUP);
+                    GemmKernels.packB(transB, b, bOff, ldb, p0, kc, j0, nc, jp0, jp1, bp, 0);
+                });
+                // Stage 2: each item packs its rows of alpha * op(A) for this k-block and runs the kernels over its columns.
+                final double bt = p0 == 0 ? beta : 1.0;
+                GemmThreads.parallelFor(mBlocks * nChunks, threads, item -> {
+                    int ib = item / nChunks, ch = item % nChunks;
+                    int i0 = ib * mcMax, mc = Math.min(mcMax, m - i0);
+                    int jp0 = ch * panelsPerChunk, jp1 = Math.min(panels, jp0 + panelsPerChunk);
+                    Scratch s = SCRATCH.get();
+                    double[] ap = s.a(roundUp(mcMax, MR) * kcMax);
+                    double[] tile = s.tile;
                     GemmKernels.packA(transA, a, aOff, lda, i0, mc, p0, kc, alpha, ap);
-                    double bt = p0 == 0 ? beta : 1.0;
-                    int bBase = p0 * ncPad;
                     for (int jp = jp0; jp < jp1; jp++) {
                         int jj = jp * NR, nr = Math.min(NR, nc - jj);
                         double[] bsrc = bp;
-                        int bi = bBase + jj * kc, bs = NR;
+                        int bi = jj * kc, bs = NR;
                         if (directB) {
                             if (nr == NR) {
                                 bsrc = b;
@@ -216,8 +212,8 @@ public final class Gemm {
                             GemmKernels.tile(kc, ap, ir * kc, bsrc, bi, bs, c, ci, ldc, Math.min(MR, mc - ir), nr, bt, tile);
                         }
                     }
-                }
-            });
+                });
+            }
         }
     }
 

@@ -167,12 +167,17 @@ class GemmTest {
         }
     }
 
-    /** n * k over the packing budget: op(B) is packed in several column blocks. */
+    /**
+     * n times a k-block over the packing budget: op(B) is packed in several column blocks (9,000 columns of 256-step
+     * k-blocks, 2 blocks), each over two k-blocks, with op(A) packed once per column block; 40 rows, so B is packed
+     * whether transposed or not.
+     */
     @Test
     void severalPackedColumnBlocks() {
+        assertTrue(9000L * 256 > Gemm.B_PACK_BUDGET && 512 / 256 == 2 && 40 > Gemm.DIRECT_B_MAX_M);
         SplittableRandom r = new SplittableRandom(4);
         for (boolean tb : new boolean[] {false, true}) {
-            Case cs = new Case(r, !tb, tb, 11, 4000, 700, 1.5, 0.5, true);
+            Case cs = new Case(r, !tb, tb, 40, 9000, 512, 1.5, 0.5, true);
             cs.check(cs.run(2), cs.toString());
         }
     }
