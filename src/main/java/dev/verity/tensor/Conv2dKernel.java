@@ -110,7 +110,7 @@ final class Conv2dKernel {
                     Gemm.gemm(true, false, ckk, ld, og, 1.0, wd, grp * og * ckk, ckk,
                             gyT, grp * og * ld, ld, 0.0, gcol, grp * ckk * ld, ld);
                 if (s0 > from) Arrays.fill(gxT, 0, d.inSize() * b, 0.0);
-                col2imInterleaved(gcol, ld, b, d, gxT);
+                col2im(gcol, ld, b, d, gxT);
                 deinterleave(gxT, d.inSize(), b, gx, s0 * d.inSize());
             }
         });
@@ -281,10 +281,11 @@ final class Conv2dKernel {
     }
 
     /**
-     * {@link #col2im} on {@code b} samples at once, the samples the innermost axis: {@code col [C·kH·kW, OH·OW, b]}
-     * (rows {@code ld} apart) is added into {@code gx [C, H, W, b]}, one contiguous vector of {@code b} per cell.
+     * The adjoint of {@link #im2col} on {@code b} samples at once, the samples the innermost axis: every cell of
+     * {@code col [C·kH·kW, OH·OW, b]} (rows {@code ld} apart) is added into the input cell it was read from in
+     * {@code gx [C, H, W, b]}, one contiguous vector of {@code b} per cell.
      */
-    static void col2imInterleaved(double[] col, int ld, int b, Dims d, double[] gx) {
+    static void col2im(double[] col, int ld, int b, Dims d, double[] gx) {
         ConvGeometry g = d.g();
         int sh = g.strideH(), sw = g.strideW(), ow = d.ow(), oh = d.oh(), h = d.h(), w = d.w();
         int lanes = VEC.length(), full = VEC.loopBound(b);
@@ -310,27 +311,4 @@ final class Conv2dKernel {
     }
 
     private static final VectorSpecies<Double> VEC = DoubleVector.SPECIES_PREFERRED;
-
-    /**
-     * Adjoint of {@link #im2col}: adds every col cell into the input cell it was read from. The col matrix starts at
-     * {@code colOff} with {@code ld} cells between its rows ({@code OH·OW} for one sample's own matrix).
-     */
-    static void col2im(double[] col, int colOff, int ld, Dims d, double[] gx, int xOff) {
-        ConvGeometry g = d.g();
-        int sh = g.strideH(), sw = g.strideW(), ow = d.ow(), oh = d.oh(), h = d.h(), w = d.w();
-        for (int c = 0; c < d.c(); c++)
-            for (int i = 0; i < d.kh(); i++)
-                for (int j = 0; j < d.kw(); j++) {
-                    int rowOff = colOff + ((c * d.kh() + i) * d.kw() + j) * ld;
-                    int dx = j * g.dilationW();
-                    int lo = firstValid(g.padLeft(), dx, sw), hi = endValid(w, g.padLeft(), dx, sw, lo, ow);
-                    int iw0 = dx - g.padLeft();
-                    for (int y = 0; y < oh; y++) {
-                        int ih = y * sh - g.padTop() + i * g.dilationH();
-                        if (ih < 0 || ih >= h) continue;
-                        int src = rowOff + y * ow, dst = xOff + (c * h + ih) * w + iw0;
-                        for (int q = lo; q < hi; q++) gx[dst + q * sw] += col[src + q];
-                    }
-                }
-    }
 }
