@@ -108,7 +108,7 @@ public final class ReluSplit {
             for (int i = 0; i < open.length; i++) roots[i] = recorder.treeFor(open[i]);
         }
         Optional<Counterexample> ce = bound(property, caseIndex, c, box, List.of(new Child(rootPre, List.of(), open, none, 0, null, roots)),
-                beta.defaultIterations(), bounded);
+                beta.defaultIterations(), deadlineNanos, bounded);
         domains++;
         if (ce.isPresent()) return new Outcome.Refuted(ce.get(), domains);
         if (bounded.isEmpty()) return new Outcome.Proven(domains, 0);
@@ -151,7 +151,7 @@ public final class ReluSplit {
             if (children.isEmpty()) continue;
             bounded.clear();
             try {
-                ce = bound(property, caseIndex, c, box, children, options.iterations(), bounded);
+                ce = bound(property, caseIndex, c, box, children, options.iterations(), deadlineNanos, bounded);
             } catch (java.util.concurrent.CancellationException e) {
                 for (Child ch : children) live.merge(ch.open()[0], 1, Integer::sum); // unbounded: not proven
                 return undecided("the deadline", domains, queue, stuck, stuckMargin, live);
@@ -218,11 +218,11 @@ public final class ReluSplit {
     }
 
     /**
-     * Bounds the children in one β-CROWN pass; adds those with a disjunct still open to {@code out} and returns a
-     * confirmed counterexample if one of their candidate points is one.
+     * Bounds the children in one β-CROWN pass, its optimisation ending early at {@code deadlineNanos}; adds those with a
+     * disjunct still open to {@code out} and returns a confirmed counterexample if one of their candidate points is one.
      */
     private Optional<Counterexample> bound(VnnlibProperty property, int caseIndex, Case c, Interval box, List<Child> children,
-                                           int iterations, List<Domain> out) {
+                                           int iterations, long deadlineNanos, List<Domain> out) {
         int outputs = net.outputShape().numel();
         List<BetaCrown.Query> queries = new ArrayList<>(children.size());
         List<DisjunctRows> rowsOf = new ArrayList<>(children.size());
@@ -231,7 +231,7 @@ public final class ReluSplit {
             rowsOf.add(rows);
             queries.add(new BetaCrown.Query(ch.pre(), ch.splits(), rows.objective(outputs), ch.start()));
         }
-        List<BetaCrown.Bound> bounds = beta.bound(box, queries, iterations, true);
+        List<BetaCrown.Bound> bounds = beta.bound(box, queries, iterations, true, deadlineNanos);
         for (int q = 0; q < children.size(); q++) {
             Child ch = children.get(q);
             BetaCrown.Bound b = bounds.get(q);

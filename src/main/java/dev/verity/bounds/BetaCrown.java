@@ -126,6 +126,15 @@ public final class BetaCrown {
      * positive when {@code stopWhenPositive}.
      */
     public List<Bound> bound(Interval box, List<Query> queries, int iterations, boolean stopWhenPositive) {
+        return bound(box, queries, iterations, stopWhenPositive, BoundAscent.NO_TIME_LIMIT);
+    }
+
+    /**
+     * As {@link #bound(Interval, List, int, boolean)}, the optimisation ending with its best iterates once
+     * {@code System.nanoTime()} passes {@code stopAtNanos} (every iterate is sound): a branch and bound at its deadline
+     * is not held up by a whole batch's steps (on ResNet-4B one batch is seconds).
+     */
+    public List<Bound> bound(Interval box, List<Query> queries, int iterations, boolean stopWhenPositive, long stopAtNanos) {
         BoundOptions options = engine.options().withAlphaIterations(iterations);
         double betaLearningRate = BETA_LEARNING_RATE;
         int outputs = net.outputShape().numel(), inputs = box.size();
@@ -214,7 +223,7 @@ public final class BetaCrown {
                 for (var e : betas.entrySet()) copyInto(e.getValue(), gradient, betaAt.get(e.getKey()));
             }
             return bound.value().data().clone();
-        }, options, stopWhenPositive, rows);
+        }, options, stopWhenPositive, rows, stopAtNanos);
         double[] best = ascent.best(), at = ascent.bestParams();
 
         List<Bound> result = new ArrayList<>(queries.size());

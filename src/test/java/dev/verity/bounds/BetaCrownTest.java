@@ -60,6 +60,29 @@ class BetaCrownTest {
     }
 
     /**
+     * A deadline already past ends the optimisation after its first step (a branch and bound at its deadline is not held
+     * up by a batch's steps): the bounds are exactly those of a one-step run, and the unlimited run's are tighter.
+     */
+    @Test
+    void aPassedDeadlineEndsTheOptimisationAfterOneStep() {
+        SplittableRandom r = new SplittableRandom(9);
+        Network net = RandomLayers.mlp(r, new int[] {4, 12, 12, 3}, new Layer.Relu());
+        BoundEngine engine = new BoundEngine(net, BoundOptions.defaults().withAlphaIntermediate(false));
+        Interval box = box(r, 4, 0.6);
+        Objective obj = randomRows(r, 3, 3);
+        Map<Integer, Interval> pre = engine.intermediateBounds(Method.CROWN, box, Map.of(), -1);
+        BetaCrown beta = new BetaCrown(engine);
+        List<BetaCrown.Query> q = List.of(new BetaCrown.Query(pre, List.of(), obj));
+        double[] stopped = beta.bound(box, q, 50, false, System.nanoTime()).getFirst().lower();
+        double[] one = beta.bound(box, q, 1, false).getFirst().lower();
+        double[] full = beta.bound(box, q, 50, false).getFirst().lower();
+        assertArrayEquals(one, stopped, 0.0);
+        double gained = 0;
+        for (int i = 0; i < 3; i++) gained += full[i] - stopped[i];
+        assertTrue(gained > 1e-6, "50 steps tighten the rows: " + gained);
+    }
+
+    /**
      * Random splits of unstable neurons (the split neuron clamped, the later layers' bounds recomputed): every sampled
      * input that satisfies the splits has objective values at or above β-CROWN's bounds, for the domain bounded alone
      * and inside a batch of domains with different splits.
