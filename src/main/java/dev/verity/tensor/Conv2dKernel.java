@@ -184,8 +184,9 @@ final class Conv2dKernel {
     }
 
     /**
-     * Col-gradient cells per block of samples in {@link #backwardInput}: 256 KB of doubles, so that col2im reads the
-     * block from L2 right after the GEMM wrote it (blocks of 32 MB made alpha-CROWN on oval21 slower, not faster).
+     * Col-gradient cells per block of samples in {@link #backwardInput}: 1 MB of doubles, so that col2im reads the
+     * block from L2 right after the GEMM wrote it and a block holds several vectors' width of samples (32 MB blocks made
+     * alpha-CROWN on oval21 slower, not faster; 256 KB held 2 samples of its first convolution's rows).
      */
     private static final int BLOCK_CELLS = 1 << 17;
 
