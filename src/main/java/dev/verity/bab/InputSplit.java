@@ -28,10 +28,12 @@ import java.util.PriorityQueue;
  * the unsafe disjuncts not yet excluded on it. Each domain is bounded by a back-substitution method (CROWN by
  * default), its pre-activation bounds intersected with its parent's and its margins floored at its parent's (both
  * valid on any sub-box), so bounds only tighten down the tree; a disjunct excluded on a box stays excluded on its
- * halves. The hardest domain (smallest margin) is split first, in half, on the dimension with the largest
- * {@code |a_j|·(u_j − l_j)} for the linear bound {@code a·x + b} of the rows that come closest to excluding its
- * disjuncts ("smear", the input-split score of ReluVal), unless that split makes too little progress and another of
- * the {@link BabOptions#lookahead()} best-scored dimensions makes much more ({@link #ACCEPT}). Every new domain's
+ * halves. The hardest domain (smallest margin) is split first, in half, on the dimension with the largest smear
+ * {@code max|∂_j row| × (u_j − l_j)} of the rows that come closest to excluding its disjuncts, the gradient enclosed by
+ * interval arithmetic over the domain ({@link GradientSmear}, ReluVal's input-split score; {@code |a_j|·(u_j − l_j)}
+ * for the rows' linear bound {@code a·x + b} on networks it does not cover), unless that split makes too little
+ * progress and another of the {@link BabOptions#lookahead()} best-scored dimensions makes much more ({@link #ACCEPT};
+ * by default no other is tried). Every new domain's
  * centre and the box corner that minimises each open disjunct's linear bound are tried as counterexamples, and the
  * hardest domains are attacked by PGD inside their box ({@link #attackNow}); a point is reported only
  * after {@link Counterexamples#confirm} re-checks it in double and float32.
@@ -49,12 +51,14 @@ public final class InputSplit {
     private final BoundEngine engine;
     private final BabOptions options;
     private final Certifier certifier;
+    private final Optional<GradientSmear> smear;
 
     public InputSplit(BoundEngine engine, BabOptions options, Certifier certifier) {
         this.net = engine.network();
         this.engine = engine;
         this.options = options;
         this.certifier = certifier;
+        this.smear = GradientSmear.of(net);
     }
 
     /** The inputs at most which input splitting is the default complete method (more would need too many domains). */
@@ -70,6 +74,9 @@ public final class InputSplit {
      * against twice the parent's, i.e. against no progress); otherwise the other dimensions are tried in smear order,
      * and one of them replaces the smear split only if it closes at least OVERRIDE. Tuned on four ACAS Xu instances
      * (1_1 prop_2, prop_5, prop_6; 1_3 prop_2): 733, 9,153, 8,332 and 857 domains; see docs/results/vnncomp.md.
+     * That score was the final linear bound's |a_j|, in which a dimension's paths can cancel (GradientSmear); with the
+     * gradient interval instead, the smear alone takes 549, 3,595, 5,570 and 697 domains on those four and proves
+     * 3_3 prop_2 given 400 s (no lookahead did), so the lookahead is off by default (BabOptions#defaults), kept as an option.
      */
     static final double ACCEPT = 0.3, OVERRIDE = 0.6;
 
@@ -202,7 +209,7 @@ public final class InputSplit {
         if (rootOpen.length == 0) return new Outcome.Proven(domains, 0);
         long perDomainBytes = 64L + 16L * n + 16L * root.lin().intermediate().values().stream().mapToLong(Interval::size).sum();
         long maxQueued = Math.max(16, options.maxBytes() / perDomainBytes);
-        queue.add(new Domain(rootLo, rootHi, rootOpen, root.openMargins(), root.lin().intermediate(), root.worstMargin(), 0, splitDimensions(root), rootProof));
+        queue.add(new Domain(rootLo, rootHi, rootOpen, root.openMargins(), root.lin().intermediate(), root.worstMargin(), 0, splitDimensions(c, root), rootProof));
         int tooSmall = 0;
         double tooSmallMargin = Double.POSITIVE_INFINITY;
         long pops = 0;
@@ -255,7 +262,7 @@ public final class InputSplit {
                 int[] left = b.stillOpen();
                 if (left.length == 0) continue;
                 maxDepth = Math.max(maxDepth, d.depth() + 1);
-                queue.add(new Domain(b.lo(), b.hi(), left, b.openMargins(), b.lin().intermediate(), b.worstMargin(), d.depth() + 1, splitDimensions(b), halvesProof[h]));
+                queue.add(new Domain(b.lo(), b.hi(), left, b.openMargins(), b.lin().intermediate(), b.worstMargin(), d.depth() + 1, splitDimensions(c, b), halvesProof[h]));
             }
         }
         if (tooSmall > 0)
@@ -313,16 +320,22 @@ public final class InputSplit {
 
     /**
      * The dimensions whose midpoint lies strictly inside the box, by decreasing score: the sum over the open disjuncts'
-     * best rows of {@code |a_j|·width_j}. Dimensions the bound ignores (score 0) come last, widest first.
+     * best rows of ReluVal's smear {@code max|∂_j row| × width_j} ({@link GradientSmear}) where the network allows it,
+     * else of {@code |a_j|·width_j} for the row's linear bound {@code a·x + b}. Dimensions with score 0 come last, widest
+     * first.
      */
-    private static int[] splitDimensions(Bounded b) {
-        int n = b.lo().length;
+    private int[] splitDimensions(Case c, Bounded b) {
+        int n = b.lo().length, outputs = net.outputShape().numel();
         double[] coeff = b.lin().coeff().data();
         double[] score = new double[n];
+        double[] rowsC = smear.isPresent() ? DisjunctRows.of(c, b.open()).objective(outputs).c().data() : null;
         for (int i = 0; i < b.open().length; i++) {
             if (b.excluded()[i] || b.bestRow()[i] < 0) continue;
             int r = b.bestRow()[i];
-            for (int j = 0; j < n; j++) score[j] += Math.abs(coeff[r * n + j]) * (b.hi()[j] - b.lo()[j]);
+            if (rowsC != null)
+                smear.get().addScore(Arrays.copyOfRange(rowsC, r * outputs, (r + 1) * outputs), b.lin().intermediate(), b.lo(), b.hi(), score);
+            else
+                for (int j = 0; j < n; j++) score[j] += Math.abs(coeff[r * n + j]) * (b.hi()[j] - b.lo()[j]);
         }
         List<Integer> dims = new ArrayList<>();
         for (int j = 0; j < n; j++) {
