@@ -28,7 +28,7 @@ public record BabOptions(Method method, long maxBytes, int lookahead, int batch,
     public BabOptions {
         switch (method) {
             case HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> { }
-            case IBP, ALPHA_CROWN, LAGRANGIAN, SDP, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN ->
+            case IBP, HBOX_FORWARD, ALPHA_CROWN, LAGRANGIAN, SDP, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN ->
                     throw new IllegalArgumentException("branch and bound needs a back-substitution method, not " + method.cliName());
         }
         if (maxBytes <= 0) throw new IllegalArgumentException("maxBytes must be > 0, got " + maxBytes);

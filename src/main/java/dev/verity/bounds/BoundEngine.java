@@ -97,6 +97,9 @@ public final class BoundEngine {
             case SDP -> SdpProblem.uncovered(net).ifPresent(why -> {
                 throw new InvalidInputException("method sdp does not apply to this network: " + why);
             });
+            case HBOX_FORWARD -> HybridZonotope.uncovered(net).ifPresent(why -> {
+                throw new InvalidInputException("method hbox-forward does not apply to this network: " + why);
+            });
             case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> { }
         }
     }
@@ -183,6 +186,10 @@ public final class BoundEngine {
                 yield new BoundResult(method, r.lower(), r.upper(), r.intermediate(), System.nanoTime() - start);
             }
             case ALPHA_CROWN -> alphaCrown(box, ibp, objective, optimiseUpper, start);
+            case HBOX_FORWARD -> {
+                requireSupported(Method.HBOX_FORWARD);
+                yield new HybridZonotope(net, options.sound()).bound(box, objective, start);
+            }
             case HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> {
                 Map<Integer, Interval> pre = intermediateBounds(method, box, ibp);
                 yield new BoundResult(method, backSubstitute(box, pre, method.relaxation(), objective),
@@ -676,7 +683,7 @@ public final class BoundEngine {
     public InputLinearBound linearLower(Method method, Interval box, Objective objective, Map<Integer, Interval> known) {
         switch (method) {
             case HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> { }
-            case IBP, ALPHA_CROWN, LAGRANGIAN, SDP, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN ->
+            case IBP, HBOX_FORWARD, ALPHA_CROWN, LAGRANGIAN, SDP, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN ->
                     throw new IllegalArgumentException("no linear bound over the input for " + method.cliName());
         }
         List<IntervalTensor> ibp = intervalPass(box);

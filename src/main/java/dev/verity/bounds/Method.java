@@ -19,6 +19,12 @@ public enum Method {
     IBP("ibp", null, false),
     /** Symbolic intervals (hBox): constant bounds 0 <= y <= u for unstable ReLUs, exact for stable ones. */
     HBOX("hbox", ReluRelaxation.BOX, false),
+    /**
+     * hBox as a forward hybrid zonotope (DiffAI's HBox; the domain behind paper 003's hBox numbers): the input's
+     * generators kept through affine layers, an unstable ReLU's output the box [0, u], boxes passed by |W|
+     * ({@link HybridZonotope}). Chains of dense, conv, affine and ReLU layers.
+     */
+    HBOX_FORWARD("hbox-forward", ReluRelaxation.BOX, false),
     /** DeepZ = Fast-Lin = Wong–Kolter's LP-GREEDY: parallel slopes u/(u−l). */
     DEEPZ("deepz", ReluRelaxation.PARALLEL, false),
     /** CROWN = DeepPoly: upper chord, adaptive lower slope. */
@@ -100,7 +106,7 @@ public enum Method {
      */
     public boolean roundingSound() {
         return switch (this) {
-            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> true;
+            case IBP, HBOX, HBOX_FORWARD, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> true;
         };
     }
 

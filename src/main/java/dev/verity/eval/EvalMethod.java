@@ -49,7 +49,7 @@ public sealed interface EvalMethod extends java.io.Serializable {
     }
 
     /** Roughly cheapest to dearest, so that a cheap answer comes early in the progress of an image. */
-    List<Method> COST_ORDER = List.of(Method.IBP, Method.HBOX, Method.DEEPZ, Method.CROWN_IBP, Method.CROWN_0, Method.CROWN,
+    List<Method> COST_ORDER = List.of(Method.IBP, Method.HBOX, Method.HBOX_FORWARD, Method.DEEPZ, Method.CROWN_IBP, Method.CROWN_0, Method.CROWN,
             Method.ALPHA_CROWN, Method.LAGRANGIAN, Method.LP_LAST, Method.LP_LAST_CROWN, Method.PARALLELOGRAM, Method.LP_ALL, Method.SDP);
 
     /**

@@ -165,7 +165,7 @@ public final class Landscape {
     public static String paperName(Method m) {
         return switch (m) {
             case IBP -> "box";
-            case HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> m.cliName();
+            case HBOX, HBOX_FORWARD, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> m.cliName();
         };
     }
 

@@ -28,7 +28,7 @@ public final class DifferentiableBounds {
     public static boolean supports(Method m) {
         return switch (m) {
             case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> true;
-            case ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> false;
+            case HBOX_FORWARD, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> false;
         };
     }
 

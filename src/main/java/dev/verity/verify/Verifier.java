@@ -73,6 +73,7 @@ public final class Verifier {
                 yield Optional.empty();
             }
             case LAGRANGIAN -> new BoundEngine(net).supports(method) ? Optional.empty() : Optional.of("the Lagrangian dual does not cover this network");
+            case HBOX_FORWARD -> new BoundEngine(net).supports(method) ? Optional.empty() : Optional.of("hbox-forward does not cover this network");
             case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> Optional.empty();
         };
     }
@@ -152,7 +153,7 @@ public final class Verifier {
      */
     static boolean cheap(Method method) {
         return switch (method) {
-            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> true;
+            case IBP, HBOX, HBOX_FORWARD, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> true;
             case ALPHA_CROWN, LAGRANGIAN, SDP, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN -> false;
         };
     }

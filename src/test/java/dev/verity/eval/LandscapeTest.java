@@ -71,7 +71,7 @@ class LandscapeTest {
             case DEEPZ -> first ? (w <= -1 ? 1 : w < 1 ? (w * w + 1) / 2 : w) : (w <= -1 || w >= 1 ? 0 : (w * w - 1) / 2);
             case CROWN, CROWN_IBP -> first ? (w <= 0 ? 1 : w) : (w <= -1 || w >= 1 ? 0 : w <= 0 ? -1 - w : w - 1);
             case CROWN_0 -> first ? 1 : (w <= -1 ? 0 : -1 - w);
-            case ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> throw new AssertionError(m);
+            case HBOX_FORWARD, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> throw new AssertionError(m);
         };
     }
 
