@@ -232,6 +232,7 @@ final class BatchBounds {
      * into the rows (for IBP: the rows are bounded over the interval of the last layer's input, as the bound engine does).
      */
     Var[] objective(Method method, Box input, Tensor rows, boolean shared, boolean upper) {
+        if (method == Method.HBOX_FORWARD) return hybridObjective(input, rows, shared, upper);
         List<Box> ibp = intervals(input);
         preActivations(method, input, ibp);
         int out = net.output().id();
@@ -239,6 +240,106 @@ final class BatchBounds {
         int stop = method == Method.IBP ? (denseOut ? out - 1 : out) : 0;
         Box stopBox = method == Method.IBP ? ibp.get(stop) : input;
         return backSubstitute(out, tape.constant(rows), shared, null, upper, stop, stopBox, linesCache);
+    }
+
+    // ---- hBox as a forward hybrid zonotope (003's code base; bounds.HybridZonotope) ---------------------------
+
+    /** Why the forward hybrid zonotope cannot train {@code net} here (a convolution: its generators would be images), or empty. */
+    static java.util.Optional<String> hybridUncovered(Network net) {
+        for (Node node : net.nodes()) {
+            boolean covered = switch (node.layer()) {
+                case Layer.Input _, Layer.Dense _, Layer.Relu _, Layer.Flatten _, Layer.Reshape _, Layer.Affine _ -> true;
+                case Layer.Conv2d _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _, Layer.AvgPool2d _,
+                        Layer.Transpose _, Layer.Pad _, Layer.Add _ -> false;
+            };
+            if (!covered) return java.util.Optional.of("hbox-forward training covers multilayer perceptrons only, not " + node.layer().describe());
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * The rows' bounds by the forward hybrid zonotope, per sample: centre c {@code [B, n]}, generators G
+     * {@code [B, g, n]} (one per input; diagonal until the first dense layer, which turns them into {@code r ⊙ Wᵀ}
+     * without forming the diagonal), box radii β {@code [B, n]}; a ReLU keeps stable neurons and turns an unstable
+     * one into the box [0, u]; the dense output layer is folded into the rows' box term ({@code |rows·W|·β}), as the
+     * bound engine's {@code HybridZonotope} does, so both give the same numbers (a test checks this).
+     */
+    private Var[] hybridObjective(Box input, Tensor rows, boolean shared, boolean upper) {
+        hybridUncovered(net).ifPresent(why -> { throw new dev.verity.InvalidInputException(why); });
+        int b = input.lo().shape()[0];
+        Var lo = flat(input.lo()), hi = flat(input.hi());
+        Var c = tape.scale(tape.add(lo, hi), 0.5), radius = tape.scale(tape.sub(hi, lo), 0.5);
+        int g = radius.shape()[1];
+        Var gen = null, beta = null; // gen null: the generators are still diag(radius)
+        Node out = net.output();
+        if (!(out.layer() instanceof Layer.Dense last)) throw new IllegalStateException("the output layer must be dense");
+        for (Node node : net.nodes()) {
+            int id = node.id();
+            if (id == out.id()) break;
+            switch (node.layer()) {
+                case Layer.Input _, Layer.Flatten _, Layer.Reshape _ -> { }
+                case Layer.Affine a -> {
+                    c = tape.add(tape.mul(c, tape.constant(flatRow(a.scale()))), tape.constant(flatRow(a.shift())));
+                    Tensor absScale = flatRow(a.scale().map(Math::abs));
+                    if (gen == null) radius = tape.mul(radius, tape.constant(absScale));
+                    else gen = tape.mul(gen, tape.constant(absScale.reshape(1, 1, absScale.size())));
+                    if (beta != null) beta = tape.mul(beta, tape.constant(absScale));
+                }
+                case Layer.Dense d -> {
+                    int n = d.out();
+                    if (gen == null) // diag(r)·Wᵀ: row j of Wᵀ scaled by r_j
+                        gen = tape.mul(tape.reshape(radius, b, g, 1), tape.reshape(tape.transpose(weights.weight(id), 1, 0), 1, g, n));
+                    else
+                        gen = tape.reshape(tape.linear(tape.reshape(gen, b * g, d.in()), weights.weight(id), null), b, g, n);
+                    if (beta != null) beta = tape.linear(beta, weights.absWeight(id), null);
+                    c = tape.linear(c, weights.weight(id), weights.bias(id));
+                }
+                case Layer.Relu _ -> {
+                    if (gen == null) gen = tape.mul(tape.reshape(radius, b, g, 1), tape.constant(eye(g).reshape(1, g, g)));
+                    int n = c.shape()[1];
+                    Var rad = tape.sum(tape.abs(gen), 1, false);
+                    if (beta != null) rad = tape.add(rad, beta);
+                    Var u = tape.add(c, rad);
+                    double[] cv = c.value().data(), rv = rad.value().data(), active = new double[cv.length], open = new double[cv.length];
+                    for (int i = 0; i < cv.length; i++) {
+                        active[i] = cv[i] - rv[i] >= 0 ? 1 : 0;
+                        open[i] = cv[i] - rv[i] < 0 && cv[i] + rv[i] > 0 ? 1 : 0;
+                    }
+                    Var act = tape.constant(new Tensor(active, b, n)), halfOpen = tape.constant(new Tensor(open, b, n).scale(0.5));
+                    Var half = tape.mul(u, halfOpen); // u/2 where unstable
+                    c = tape.add(tape.mul(c, act), half);
+                    beta = beta == null ? half : tape.add(tape.mul(beta, act), half);
+                    gen = tape.mul(gen, tape.reshape(act, b, 1, n));
+                }
+                case Layer.Conv2d _, Layer.LeakyRelu _, Layer.Sigmoid _, Layer.Tanh _, Layer.MaxPool2d _, Layer.AvgPool2d _,
+                        Layer.Transpose _, Layer.Pad _, Layer.Add _ -> throw unsupported(node);
+            }
+        }
+        // The rows [B or 1, m, K] through the output layer: centre, generators and (folded) box part.
+        int k = last.out(), n = last.in(), m = shared ? rows.dim(0) : rows.dim(0) / b, rb = shared ? 1 : b;
+        Var r = tape.constant(rows.reshape(rb, m, k));
+        Var cOut = tape.linear(c, weights.weight(out.id()), weights.bias(out.id())); // [B, K]
+        Var centre = tape.sum(tape.mul(r, tape.reshape(cOut, b, 1, k)), 2, false); // [B, m]
+        if (gen == null) gen = tape.mul(tape.reshape(radius, b, g, 1), tape.constant(eye(g).reshape(1, g, g)));
+        Var genOut = tape.reshape(tape.linear(tape.reshape(gen, b * g, n), weights.weight(out.id()), null), b, g, 1, k);
+        Var spread = tape.sum(tape.abs(tape.sum(tape.mul(genOut, tape.reshape(r, rb, 1, m, k)), 3, false)), 1, false); // [B, m]
+        if (beta != null) {
+            Var folded = tape.sum(tape.mul(tape.reshape(r, rb, m, k, 1), tape.reshape(weights.weight(out.id()), 1, 1, k, n)), 2, false); // [rb, m, n]
+            spread = tape.add(spread, tape.sum(tape.mul(tape.abs(folded), tape.reshape(beta, b, 1, n)), 2, false));
+        }
+        Var lower = tape.sub(centre, spread);
+        return upper ? new Var[] {lower, tape.add(centre, spread)} : new Var[] {lower};
+    }
+
+    /** A sample-shaped constant as one row {@code [1, size]}. */
+    private static Tensor flatRow(Tensor t) {
+        return t.reshape(1, t.size());
+    }
+
+    private static Tensor eye(int n) {
+        Tensor e = Tensor.zeros(n, n);
+        for (int j = 0; j < n; j++) e.data()[j * n + j] = 1;
+        return e;
     }
 
     // ---- Paper 001: the Lagrangian dual with predicted multipliers (predictor–verifier training) -----------

@@ -27,8 +27,8 @@ public final class DifferentiableBounds {
     /** The presets whose bounds are differentiable here. */
     public static boolean supports(Method m) {
         return switch (m) {
-            case IBP, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> true;
-            case HBOX_FORWARD, ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> false;
+            case IBP, HBOX, HBOX_FORWARD, DEEPZ, CROWN, CROWN_0, CROWN_IBP -> true;
+            case ALPHA_CROWN, LP_LAST, LP_ALL, PARALLELOGRAM, LP_LAST_CROWN, LAGRANGIAN, SDP -> false;
         };
     }
 

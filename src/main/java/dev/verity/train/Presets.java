@@ -74,6 +74,12 @@ public final class Presets {
         row("conv", 0.1, ci, 0.2, 10, 100, 0.5, 5e-6, 5e-4, ms, true);
         row("conv", 0.2, ci, 0.3, 10, 50, 0.5, 5e-6, 5e-4, ms, true);
         row("conv", 0.3, ci, 0.3, 10, 50, 0, 5e-6, 5e-4, ms, true);
+        // 003's hBox rows were trained with its code's hBox, the forward hybrid zonotope: the same hyperparameters under
+        // that method's name (MLPs only: fc-hbox-forward-0.1 … 0.3).
+        for (Row r : java.util.List.copyOf(ROWS.values()))
+            if (r.method() == hbox && r.net().equals("fc"))
+                row(r.net(), r.epsTest(), TrainMethod.HBOX_FORWARD, r.epsTrain(), r.warmup(), r.rampup(), r.kappaEnd(), r.l1(), r.lr(),
+                        r.lrSchedule() == Schedule.LrSchedule.STEPS ? "steps" : ms, r.elision());
     }
 
     public static Map<String, Row> rows() { return java.util.Collections.unmodifiableMap(ROWS); }

@@ -19,6 +19,8 @@ public enum TrainMethod {
     PGD("pgd", null, Method.CROWN),
     BOX("box", Method.IBP, Method.IBP),
     HBOX("hbox", Method.HBOX, Method.HBOX),
+    /** hBox as 003's code base trains it: the forward hybrid zonotope ({@link Method#HBOX_FORWARD}); MLPs only. */
+    HBOX_FORWARD("hbox-forward", Method.HBOX_FORWARD, Method.HBOX_FORWARD),
     DEEPZ("deepz", Method.DEEPZ, Method.DEEPZ),
     CROWN("crown", Method.CROWN, Method.CROWN),
     CROWN_0("crown-0", Method.CROWN_0, Method.CROWN_0),

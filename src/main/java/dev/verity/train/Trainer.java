@@ -48,6 +48,8 @@ public final class Trainer {
         int classes = 0;
         for (int y : train.labels()) classes = Math.max(classes, y + 1);
         this.model = new Model(Architecture.parse(config.arch()).build(train.sampleShape(), classes, config.seed(), config.mean(), config.std()));
+        if (config.method() == TrainMethod.HBOX_FORWARD)
+            BatchBounds.hybridUncovered(model.network()).ifPresent(why -> { throw new dev.verity.InvalidInputException(why); });
         this.verifier = config.method() == TrainMethod.PVT ? new Verifier(model.network()) : null;
         for (Tensor p : allParameters()) optimisers.add(new Adam(p.size(), config.schedule().learningRate()));
     }
@@ -200,7 +202,7 @@ public final class Trainer {
                 Tensor adv = AdversarialBatch.attack(model, x, labels, eps, config.pgdSteps(), rng);
                 yield tape.crossEntropy(bb.forward(tape.constant(adv)), labels);
             }
-            case BOX, HBOX, DEEPZ, CROWN, CROWN_0, CROWN_IBP_R ->
+            case BOX, HBOX, HBOX_FORWARD, DEEPZ, CROWN, CROWN_0, CROWN_IBP_R ->
                     tape.crossEntropy(bb.robustLogits(config.method().bounds(), box(tape, x, eps), labels, config.elision()), labels);
             case PVT -> tape.crossEntropy(bb.dualRobustLogits(box(tape, x, eps), labels, verifier, values), labels);
             case CROWN_IBP -> {

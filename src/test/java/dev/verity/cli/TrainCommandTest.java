@@ -69,6 +69,7 @@ class TrainCommandTest {
                 new Case("--normalize takes MEAN,STD", "--preset", "fc-box-0.1", "--normalize", "0.1", "--data", data, "--out", out),
                 new Case("--normalize takes MEAN,STD", "--preset", "fc-box-0.1", "--normalize", "mnist", "--data", data, "--out", out),
                 new Case("std > 0", "--preset", "fc-box-0.1", "--normalize", "0.1,0", "--data", data, "--out", out),
+                new Case("multilayer perceptrons only", "--arch", "conv", "--method", "hbox-forward", "--eps", "0.1", "--data", data, "--out", out, "--limit", "300", "--validation", "100"),
                 new Case("--data is required", "--preset", "fc-box-0.1", "--out", out),
                 new Case("--out is required", "--preset", "fc-box-0.1", "--data", data),
                 new Case("cannot write the model", "--arch", "fc", "--method", "box", "--eps", "0.1", "--data", data, "--out",
@@ -117,7 +118,8 @@ class TrainCommandTest {
     void listsThePresets() {
         CliTest.Result r = cli("train", "--list-presets");
         assertEquals(0, r.status(), r.err());
-        assertEquals(36, r.out().lines().count());
+        assertEquals(36 + 3, r.out().lines().count()); // Table 6's 36 rows, and its three FC hBox rows under hbox-forward
         assertTrue(r.out().contains("fc-deepz-0.3"), r.out());
+        assertTrue(r.out().contains("fc-hbox-forward-0.3"), r.out());
     }
 }

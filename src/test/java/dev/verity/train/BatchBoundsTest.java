@@ -13,6 +13,7 @@ import dev.verity.tensor.Tape;
 import dev.verity.tensor.Tensor;
 import dev.verity.tensor.Var;
 import dev.verity.testing.RandomLayers;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -157,6 +159,75 @@ class BatchBoundsTest {
                 assertTrue(checked >= 8, "too few parameters with a gradient: " + checked);
             }
         }
+    }
+
+    /**
+     * hbox-forward (the forward hybrid zonotope) on MLPs, with and without the input normalisation: the batched, taped
+     * bounds equal the bound engine's {@code HybridZonotope} (elided margins and worst-case logits), and the loss's
+     * gradients equal central differences.
+     */
+    @Test
+    void theForwardHybridZonotopeEqualsTheBoundEngineAndDifferentiates() {
+        Method method = Method.HBOX_FORWARD;
+        for (long seed = 1; seed <= 4; seed++) {
+            Network n = net(false, seed, seed % 2 == 0);
+            Batch bt = batch(new SplittableRandom(seed * 31), 5, 0.15);
+            Model model = new Model(n);
+            Tape tape = new Tape();
+            BatchBounds bb = new BatchBounds(model, tape, model.bind(tape, false));
+            Tensor elided = bb.robustLogits(method, box(tape, bt), bt.labels(), true).value();
+            Tensor worst = bb.robustLogits(method, box(tape, bt), bt.labels(), false).value();
+            BoundEngine engine = new BoundEngine(n);
+            for (int s = 0; s < bt.labels().length; s++) {
+                int y = bt.labels()[s];
+                Tensor c = Tensor.zeros(K, K);
+                for (int j = 0; j < K; j++) if (j != y) { c.set(1, j, y); c.set(-1, j, j); }
+                BoundResult margins = engine.bound(method, sampleBox(bt, s), new Objective(c, new double[K]));
+                BoundResult logits = engine.bound(method, sampleBox(bt, s), Objective.identity(K));
+                for (int j = 0; j < K; j++) {
+                    double want = j == y ? 0 : margins.lower()[j];
+                    assertEquals(want, -elided.get(s, j), 1e-9 * (1 + Math.abs(want)), "elided seed " + seed + " sample " + s + " class " + j);
+                    double wantLogit = j == y ? logits.lower()[j] : logits.upper()[j];
+                    assertEquals(wantLogit, worst.get(s, j), 1e-9 * (1 + Math.abs(wantLogit)), "worst case seed " + seed + " sample " + s + " class " + j);
+                }
+            }
+        }
+        for (boolean elision : new boolean[] {true, false}) {
+            Network n = net(false, 11, elision);
+            Model model = new Model(n);
+            Batch bt = batch(new SplittableRandom(5), 3, 0.12);
+            Tape tape = new Tape();
+            Model.Weights w = model.bind(tape, true);
+            tape.backward(tape.crossEntropy(new BatchBounds(model, tape, w).robustLogits(method, box(tape, bt), bt.labels(), elision), bt.labels()));
+            SplittableRandom pick = new SplittableRandom(3);
+            int checked = 0;
+            for (int p = 0; p < model.parameters().size(); p++) {
+                Tensor param = model.parameters().get(p), grad = w.vars().get(p).grad();
+                for (int t = 0; t < 4; t++) {
+                    int i = pick.nextInt(param.size());
+                    double old = param.data()[i], h = 1e-6;
+                    param.data()[i] = old + h;
+                    double up = lossOf(model, method, bt, elision);
+                    param.data()[i] = old - h;
+                    double down = lossOf(model, method, bt, elision);
+                    param.data()[i] = old;
+                    double fd = (up - down) / (2 * h);
+                    assertEquals(fd, grad.data()[i], 1e-5 * (1 + Math.abs(fd)), "elision=" + elision + " parameter " + p + "[" + i + "]");
+                    if (fd != 0) checked++;
+                }
+            }
+            assertTrue(checked >= 8, "too few parameters with a gradient: " + checked);
+        }
+    }
+
+    @Test
+    void theForwardHybridZonotopeRefusesConvolutionsWithAReason() {
+        Model model = new Model(net(true, 1));
+        Tape tape = new Tape();
+        Batch bt = batch(new SplittableRandom(1), 2, 0.1);
+        var e = assertThrows(dev.verity.InvalidInputException.class,
+                () -> new BatchBounds(model, tape, model.bind(tape, false)).robustLogits(Method.HBOX_FORWARD, box(tape, bt), bt.labels(), true));
+        assertTrue(e.getMessage().contains("multilayer perceptrons"), e.getMessage());
     }
 
     static double lossOf(Model model, Method method, Batch bt, boolean elision) {
