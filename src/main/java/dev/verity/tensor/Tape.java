@@ -380,6 +380,55 @@ public final class Tape implements AdjointOps<Var> {
         }, x);
     }
 
+    // ---- Hybrid zonotope steps (one pass each over a [B, g, n] generator tensor) -------------------------
+
+    /**
+     * {@code out[b, i] = Σ_k |x[b, k, i]|} for {@code x [B, g, n]}: a hybrid zonotope's radius per neuron. The same as
+     * {@code sum(abs(x), 1)} in one pass without the [B, g, n] temporaries (gradient sign(x), 0 at 0).
+     */
+    public Var sumAbsMiddle(Var x) {
+        int[] sh = x.shape();
+        int b = sh[0], g = sh[1], n = sh[2];
+        double[] xd = x.value().data(), out = new double[b * n];
+        for (int s = 0; s < b; s++)
+            for (int k = 0; k < g; k++) {
+                int o = (s * g + k) * n;
+                for (int i = 0; i < n; i++) out[s * n + i] += Math.abs(xd[o + i]);
+            }
+        return record(new Tensor(out, b, n), gr -> {
+            if (!x.requiresGrad()) return;
+            double[] gd = gr.data(), dx = new double[xd.length];
+            for (int s = 0; s < b; s++)
+                for (int k = 0; k < g; k++) {
+                    int o = (s * g + k) * n;
+                    for (int i = 0; i < n; i++) dx[o + i] = xd[o + i] > 0 ? gd[s * n + i] : xd[o + i] < 0 ? -gd[s * n + i] : 0;
+                }
+            x.accumulateFresh(new Tensor(dx, sh));
+        }, x);
+    }
+
+    /** {@code out[b, k, i] = x[b, k, i]·s[b, i]} for {@code x [B, g, n]} and a constant {@code s [B, n]} (a mask), in one pass. */
+    public Var scaleMiddle(Var x, Tensor s) {
+        int[] sh = x.shape();
+        int b = sh[0], g = sh[1], n = sh[2];
+        double[] xd = x.value().data(), sd = s.data(), out = new double[xd.length];
+        for (int q = 0; q < b; q++)
+            for (int k = 0; k < g; k++) {
+                int o = (q * g + k) * n;
+                for (int i = 0; i < n; i++) out[o + i] = xd[o + i] * sd[q * n + i];
+            }
+        return record(new Tensor(out, sh), gr -> {
+            if (!x.requiresGrad()) return;
+            double[] gd = gr.data(), dx = new double[xd.length];
+            for (int q = 0; q < b; q++)
+                for (int k = 0; k < g; k++) {
+                    int o = (q * g + k) * n;
+                    for (int i = 0; i < n; i++) dx[o + i] = gd[o + i] * sd[q * n + i];
+                }
+            x.accumulateFresh(new Tensor(dx, sh));
+        }, x);
+    }
+
     // ---- Element-wise binary (broadcasting; gradients summed back over broadcast axes) -------------
 
     @Override public Var add(Var a, Var b) {
