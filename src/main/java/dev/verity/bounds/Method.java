@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
  * paper 000 Fig. 1, paper 003 Sec. 2). All but {@link #IBP} use back-substitution; they differ in the
  * ReLU relaxation and in how intermediate bounds are found. hBox's forward symbolic intervals and DeepZ's
  * forward zonotopes compose the same linear lines exactly, so back-substituting those lines gives the
- * same bounds as propagating them forward (paper 000 Sec. 4: the greedy primal solvers agree).
+ * same bounds as propagating them forward (paper 000 Sec. 4: the greedy primal solvers agree). {@link #HBOX_FORWARD} is
+ * the exception: a hybrid zonotope, whose box terms pass each layer by |W| and so do not compose exactly.
  */
 public enum Method {
     /** Box / interval bound propagation. */

@@ -11,9 +11,17 @@ import java.util.List;
  */
 public final class Network {
     private final List<Node> nodes;
+    /** Per node, the ids of the nodes reading it: asked once per node and pass by every back-substitution. */
+    private final List<List<Integer>> consumers;
 
     private Network(List<Node> nodes) {
         this.nodes = Collections.unmodifiableList(nodes);
+        List<List<Integer>> readers = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) readers.add(new ArrayList<>());
+        for (Node n : nodes) for (int in : n.inputs()) if (!readers.get(in).contains(n.id())) readers.get(in).add(n.id());
+        List<List<Integer>> frozen = new ArrayList<>();
+        for (List<Integer> r : readers) frozen.add(List.copyOf(r));
+        this.consumers = List.copyOf(frozen);
     }
 
     public List<Node> nodes() { return nodes; }
@@ -37,9 +45,7 @@ public final class Network {
 
     /** Ids of the nodes that read node {@code id}'s output. */
     public List<Integer> consumers(int id) {
-        List<Integer> out = new ArrayList<>();
-        for (Node n : nodes) if (n.inputs().contains(id)) out.add(n.id());
-        return out;
+        return consumers.get(id);
     }
 
     public static Builder builder(Shape inputShape) { return new Builder(inputShape, "input"); }
