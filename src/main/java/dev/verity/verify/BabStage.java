@@ -17,8 +17,10 @@ import java.util.Optional;
 /**
  * Branch and bound where it suits the network (else a logged skip): input splitting ({@link InputSplit}) on networks with
  * few inputs, ReLU splitting (β-CROWN, {@link ReluSplit}) on ReLU networks with more, each case with open disjuncts in
- * turn (an equal share of the stage's time each). When the MILP follows, the stage takes at most
- * {@link Verifier#BAB_SHARE} (input splitting) or {@link Verifier#RELU_BAB_SHARE} (ReLU splitting) of the time left.
+ * turn (an equal share of the stage's time each). Input splitting may take all the time left: it is complete, in no
+ * committed sweep did a stage after it decide a network it suits (ACAS Xu, the 2022 input-splitting families), and it
+ * stops early, undecided, when its domains get too small ({@link InputSplit#MIN_WIDTH}), so the later stages still run
+ * where it cannot finish. When the MILP follows, ReLU splitting takes at most {@link Verifier#RELU_BAB_SHARE} of it.
  *
  * <p>ReLU splitting with {@code refine} (α,β-CROWN's "bab-refine"; planned on MLPs only, {@link #refinable}): a case that a first attempt within
  * {@code firstShare} of its time leaves open gets its pre-activation bounds tightened by a MILP per
@@ -44,7 +46,7 @@ record BabStage(BabOptions babOptions, boolean milpFollows, Optional<MilpOptions
         Optional<String> inputUnsuited = InputSplit.unsuited(run.net);
         if (inputUnsuited.isEmpty()) {
             InputSplit bab = new InputSplit(run.engine, babOptions, Margins::certified);
-            return run(run, Verifier.INPUT_SPLIT, milpFollows ? Verifier.BAB_SHARE : 1, Optional.empty(),
+            return run(run, Verifier.INPUT_SPLIT, 1, Optional.empty(),
                     (k, idx, until, known) -> bab.decide(run.property, k, idx, until));
         }
         Optional<String> reluUnsuited = ReluSplit.unsuited(run.net);

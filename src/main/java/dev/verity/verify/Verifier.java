@@ -34,8 +34,8 @@ import java.util.function.Consumer;
  * The deadline is checked before every stage and every case; PGD gets its own share of it and stops by itself. When the
  * MILP stage follows, an LP method or the SDP gets at most {@link #LP_SHARE} of the time left and is abandoned past it.
  * On networks with few inputs, input-splitting branch and bound ({@link InputSplit}) runs after the cheap bound methods
- * (ibp, crown) and before the rest, within {@link #BAB_SHARE} of the time left when the MILP follows; if it stops
- * undecided with time left, the later stages go on.
+ * (ibp, crown) and before the rest, with all the time left; if it stops undecided with time left (domains too small
+ * to split, the queue's memory limit), the later stages go on.
  * The bound engine cannot be interrupted, so each bound computation runs on a daemon thread that the verifier
  * stops waiting for at the deadline (the stage is abandoned and the verdict is TIMEOUT; the computation finishes
  * in the background and its result is dropped).
@@ -207,9 +207,6 @@ public final class Verifier {
 
     /** With refinement, the share of the case's time left after the first attempt the per-neuron MILPs may take. */
     static final double REFINE_SHARE = 0.5;
-
-    /** The most of the time left branch and bound may take when a MILP stage follows it. */
-    static final double BAB_SHARE = 0.75;
 
     /**
      * The share of ReLU splitting (β-CROWN) when the MILP follows: half. The MILP decides some mnistfc instances that
