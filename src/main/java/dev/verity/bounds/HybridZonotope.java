@@ -64,6 +64,7 @@ final class HybridZonotope {
         for (int i = 0; i < n; i++) {
             c[i] = 0.5 * box.lower(i) + 0.5 * box.upper(i);
             r[i] = Math.max(c[i] - box.lower(i), box.upper(i) - c[i]); // covers [l, u] around the rounded centre
+            if (sound && r[i] > 0) r[i] = Math.nextUp(r[i]); // the differences above are rounded too
             if (r[i] > 0) g++;
         }
         double[] gen = new double[g * n];

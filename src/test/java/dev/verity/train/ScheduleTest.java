@@ -2,6 +2,8 @@ package dev.verity.train;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -36,7 +38,11 @@ class ScheduleTest {
 
     @Test
     void presetsAreTable6() {
-        assertEquals(36, Presets.rows().size());
+        assertEquals(36 + 3, Presets.rows().size()); // and 003's three FC hBox rows again under hbox-forward, its code's hBox
+        Presets.Row hf = Presets.get("fc-hbox-forward-0.3"), hb = Presets.get("fc-hbox-0.3");
+        assertEquals(TrainMethod.HBOX_FORWARD, hf.method());
+        assertEquals(List.of(hb.epsTrain(), hb.warmup(), hb.rampup(), hb.kappaEnd(), hb.l1(), hb.lr()),
+                List.of(hf.epsTrain(), hf.warmup(), hf.rampup(), hf.kappaEnd(), hf.l1(), hf.lr()));
         Presets.Row r = Presets.get("fc-box-0.1");
         assertEquals(0.2, r.epsTrain());
         assertEquals(10, r.warmup());
