@@ -216,6 +216,25 @@ class InputSplitTest {
         assertTrue(o.domains() <= 5_000, "took " + o.domains() + " domains");
     }
 
+    /**
+     * y = x + 1e-12 on [0, 1], unsafe y ≤ 0: the property holds, but by less than the certification tolerance near x = 0,
+     * so no domain there is ever proven. Splitting stops once a domain is narrower than {@link InputSplit#MIN_WIDTH} of
+     * the box — undecided, "too small", after some thousands of domains rather than at the deadline — so the stages
+     * after it still get their time.
+     */
+    @Test
+    void aMarginBelowTheToleranceEndsInDomainsTooSmallNotAtTheDeadline() {
+        Network.Builder b = Network.builder(new Shape(1));
+        b.add(new Layer.Dense(Tensor.matrix(new double[][] {{1}}), Tensor.vector(1e-12)));
+        Network net = b.build();
+        VnnlibProperty p = property(new Box(new double[] {0}, new double[] {1}), 1, new Disjunct(new LinearConstraint(new double[] {1}, 0)));
+        Outcome o = new InputSplit(new BoundEngine(net), BabOptions.defaults(), TOLERANCE).decide(p, 0, List.of(0), far());
+        Outcome.Undecided u = assertInstanceOf(Outcome.Undecided.class, o, o.toString());
+        assertTrue(u.why().contains("too small"), u.why());
+        assertTrue(u.domains() < 1_000_000, "took " + u.domains() + " domains");
+        assertTrue(u.worstMargin() >= 0, "the margins stay non-negative: " + u.worstMargin());
+    }
+
     @Test
     void optionsRejectMethodsWithoutALinearInputBound() {
         assertThrows(IllegalArgumentException.class, () -> BabOptions.defaults().withMethod(Method.IBP));
