@@ -190,9 +190,7 @@ final class BatchBounds {
     private Box backSubstituteNode(int id, Box input, Map<Integer, Lines> relus) {
         Shape shape = net.node(id).shape();
         int n = shape.numel();
-        Tensor eye = Tensor.zeros(n, n);
-        for (int j = 0; j < n; j++) eye.data()[j * n + j] = 1;
-        Var rows = tape.constant(eye.reshape(shape.withBatch(n)));
+        Var rows = tape.constant(eye(n).reshape(shape.withBatch(n)));
         Var[] lu = backSubstitute(id, rows, true, null, true, 0, input, relus);
         int b = input.lo().shape()[0];
         return new Box(tape.reshape(lu[0], shape.withBatch(b)), tape.reshape(lu[1], shape.withBatch(b)));
@@ -217,9 +215,7 @@ final class BatchBounds {
                 }
             return tape.neg(objective(method, input, c, false, false)[0]);
         }
-        Tensor eye = Tensor.zeros(k, k);
-        for (int j = 0; j < k; j++) eye.data()[j * k + j] = 1;
-        Var[] lu = objective(method, input, eye, true, true);
+        Var[] lu = objective(method, input, eye(k), true, true);
         Tensor onehot = Tensor.zeros(b, k);
         for (int s = 0; s < b; s++) onehot.data()[s * k + labels[s]] = 1;
         return tape.add(lu[1], tape.mul(tape.sub(lu[0], lu[1]), tape.constant(onehot)));

@@ -89,9 +89,7 @@ class BatchBoundsTest {
                 BoundEngine engine = new BoundEngine(n);
                 for (int s = 0; s < bt.labels().length; s++) {
                     int y = bt.labels()[s];
-                    Tensor c = Tensor.zeros(K, K);
-                    for (int j = 0; j < K; j++) if (j != y) { c.set(1, j, y); c.set(-1, j, j); }
-                    BoundResult res = engine.bound(method, sampleBox(bt, s), new Objective(c, new double[K]));
+                    BoundResult res = engine.bound(method, sampleBox(bt, s), marginRows(y));
                     for (int j = 0; j < K; j++) {
                         double want = j == y ? 0 : res.lower()[j];
                         assertEquals(want, -robust.get(s, j), 1e-9 * (1 + Math.abs(want)), method + " conv=" + conv + " seed " + seed + " sample " + s + " class " + j);
@@ -131,32 +129,7 @@ class BatchBoundsTest {
     void gradientsMatchFiniteDifferences(Method method) {
         for (boolean conv : new boolean[] {false, true}) {
             for (boolean elision : new boolean[] {true, false}) {
-                Network n = net(conv, 11, elision);
-                Model model = new Model(n);
-                Batch bt = batch(new SplittableRandom(5), 3, 0.12);
-                Tape tape = new Tape();
-                Model.Weights w = model.bind(tape, true);
-                Var loss = tape.crossEntropy(new BatchBounds(model, tape, w).robustLogits(method, box(tape, bt), bt.labels(), elision), bt.labels());
-                tape.backward(loss);
-                SplittableRandom pick = new SplittableRandom(3);
-                int checked = 0;
-                for (int p = 0; p < model.parameters().size(); p++) {
-                    Tensor param = model.parameters().get(p), grad = w.vars().get(p).grad();
-                    for (int t = 0; t < 4; t++) {
-                        int i = pick.nextInt(param.size());
-                        double old = param.data()[i], h = 1e-6;
-                        param.data()[i] = old + h;
-                        double up = lossOf(model, method, bt, elision);
-                        param.data()[i] = old - h;
-                        double down = lossOf(model, method, bt, elision);
-                        param.data()[i] = old;
-                        double fd = (up - down) / (2 * h);
-                        assertEquals(fd, grad.data()[i], 1e-5 * (1 + Math.abs(fd)),
-                                method + " conv=" + conv + " elision=" + elision + " parameter " + p + "[" + i + "]");
-                        if (fd != 0) checked++;
-                    }
-                }
-                assertTrue(checked >= 8, "too few parameters with a gradient: " + checked);
+                assertGradientsMatchFiniteDifferences(net(conv, 11, elision), method, elision, method + " conv=" + conv);
             }
         }
     }
@@ -180,9 +153,7 @@ class BatchBoundsTest {
             BoundEngine engine = new BoundEngine(n);
             for (int s = 0; s < bt.labels().length; s++) {
                 int y = bt.labels()[s];
-                Tensor c = Tensor.zeros(K, K);
-                for (int j = 0; j < K; j++) if (j != y) { c.set(1, j, y); c.set(-1, j, j); }
-                BoundResult margins = engine.bound(method, sampleBox(bt, s), new Objective(c, new double[K]));
+                BoundResult margins = engine.bound(method, sampleBox(bt, s), marginRows(y));
                 BoundResult logits = engine.bound(method, sampleBox(bt, s), Objective.identity(K));
                 for (int j = 0; j < K; j++) {
                     double want = j == y ? 0 : margins.lower()[j];
@@ -192,32 +163,8 @@ class BatchBoundsTest {
                 }
             }
         }
-        for (boolean elision : new boolean[] {true, false}) {
-            Network n = net(false, 11, elision);
-            Model model = new Model(n);
-            Batch bt = batch(new SplittableRandom(5), 3, 0.12);
-            Tape tape = new Tape();
-            Model.Weights w = model.bind(tape, true);
-            tape.backward(tape.crossEntropy(new BatchBounds(model, tape, w).robustLogits(method, box(tape, bt), bt.labels(), elision), bt.labels()));
-            SplittableRandom pick = new SplittableRandom(3);
-            int checked = 0;
-            for (int p = 0; p < model.parameters().size(); p++) {
-                Tensor param = model.parameters().get(p), grad = w.vars().get(p).grad();
-                for (int t = 0; t < 4; t++) {
-                    int i = pick.nextInt(param.size());
-                    double old = param.data()[i], h = 1e-6;
-                    param.data()[i] = old + h;
-                    double up = lossOf(model, method, bt, elision);
-                    param.data()[i] = old - h;
-                    double down = lossOf(model, method, bt, elision);
-                    param.data()[i] = old;
-                    double fd = (up - down) / (2 * h);
-                    assertEquals(fd, grad.data()[i], 1e-5 * (1 + Math.abs(fd)), "elision=" + elision + " parameter " + p + "[" + i + "]");
-                    if (fd != 0) checked++;
-                }
-            }
-            assertTrue(checked >= 8, "too few parameters with a gradient: " + checked);
-        }
+        for (boolean elision : new boolean[] {true, false})
+            assertGradientsMatchFiniteDifferences(net(false, 11, elision), method, elision, method.toString());
     }
 
     @Test
@@ -228,6 +175,44 @@ class BatchBoundsTest {
         var e = assertThrows(dev.verity.InvalidInputException.class,
                 () -> new BatchBounds(model, tape, model.bind(tape, false)).robustLogits(Method.HBOX_FORWARD, box(tape, bt), bt.labels(), true));
         assertTrue(e.getMessage().contains("multilayer perceptrons"), e.getMessage());
+    }
+
+    /** The elided rows z_y − z_j (the row j = y zero) whose lower bounds are the robust margins. */
+    static Objective marginRows(int y) {
+        Tensor c = Tensor.zeros(K, K);
+        for (int j = 0; j < K; j++) if (j != y) { c.set(1, j, y); c.set(-1, j, j); }
+        return new Objective(c, new double[K]);
+    }
+
+    /**
+     * The tape's d(certified loss)/d(parameter) against central differences (h = 1e-6) at four random entries of
+     * every parameter tensor, on a batch of three; at least eight of the checked entries must have a gradient.
+     */
+    static void assertGradientsMatchFiniteDifferences(Network n, Method method, boolean elision, String what) {
+        Model model = new Model(n);
+        Batch bt = batch(new SplittableRandom(5), 3, 0.12);
+        Tape tape = new Tape();
+        Model.Weights w = model.bind(tape, true);
+        Var loss = tape.crossEntropy(new BatchBounds(model, tape, w).robustLogits(method, box(tape, bt), bt.labels(), elision), bt.labels());
+        tape.backward(loss);
+        SplittableRandom pick = new SplittableRandom(3);
+        int checked = 0;
+        for (int p = 0; p < model.parameters().size(); p++) {
+            Tensor param = model.parameters().get(p), grad = w.vars().get(p).grad();
+            for (int t = 0; t < 4; t++) {
+                int i = pick.nextInt(param.size());
+                double old = param.data()[i], h = 1e-6;
+                param.data()[i] = old + h;
+                double up = lossOf(model, method, bt, elision);
+                param.data()[i] = old - h;
+                double down = lossOf(model, method, bt, elision);
+                param.data()[i] = old;
+                double fd = (up - down) / (2 * h);
+                assertEquals(fd, grad.data()[i], 1e-5 * (1 + Math.abs(fd)), what + " elision=" + elision + " parameter " + p + "[" + i + "]");
+                if (fd != 0) checked++;
+            }
+        }
+        assertTrue(checked >= 8, "too few parameters with a gradient: " + checked);
     }
 
     static double lossOf(Model model, Method method, Batch bt, boolean elision) {
