@@ -108,7 +108,8 @@ class GemmTest {
 
     @Test
     void edgeSizesAllTransposes() {
-        int[] sizes = {1, 2, 7, 8, 9, 17, 23, 24, 25, 63, 129};
+        // Around the tile sizes of both vector widths (MR 5 or 8 rows, NR 8 or 24 columns) and the in-place-B limit (4 MR rows).
+        int[] sizes = {1, 2, 4, 5, 6, 7, 8, 9, 10, 16, 17, 20, 21, 23, 24, 25, 32, 33, 63, 129};
         SplittableRandom r = new SplittableRandom(1);
         int cases = 0;
         for (int m : sizes) {
