@@ -11,7 +11,9 @@ import jdk.incubator.vector.VectorOperators;
  * GEMM with few rows and a transposed B ({@code C = alpha * op(A) * B^T + beta * C}, B stored n x k),
  * the shape of a linear layer applied to a small batch: every C(i, j) is a dot product of a row of op(A)
  * and a stored row of B, both contiguous, so B is read once in place instead of being packed.
- * Register tile: 4 rows of op(A) x 3 rows of B, vectorized along k.
+ * Register tile: 4 rows of op(A) x 2 rows of B, vectorized along k: 8 accumulators + 2 rows of B + 1 of A. The former
+ * 4 x 3 took all 16 registers of AVX2 and spilled: a throwaway harness of these tiles (60 x 780 x 400, one core, the
+ * machine shared) ran 4 x 3 at 12–16 GFLOP/s, 3 x 3 at 19–20, 4 x 2 at 26–28.
  */
 final class GemmDot {
     private GemmDot() {}
@@ -63,11 +65,11 @@ final class GemmDot {
         // The last k % L steps as one masked step.
         VectorMask<Double> tail = vEnd < k ? S.indexInRange(vEnd, k) : null;
         int j = j0;
-        for (; j + 3 <= j1; j += 3) {
+        for (; j + 2 <= j1; j += 2) {
             int b0 = bOff + j * ldb;
             int i = 0;
-            for (; i + 4 <= m; i += 4) tile4x3(vEnd, tail, alpha, a, aOff + i * lda, lda, b, b0, ldb, beta, c, cOff + i * ldc + j, ldc);
-            for (; i < m; i++) tile1x3(vEnd, tail, alpha, a, aOff + i * lda, b, b0, ldb, beta, c, cOff + i * ldc + j);
+            for (; i + 4 <= m; i += 4) tile4x2(vEnd, tail, alpha, a, aOff + i * lda, lda, b, b0, ldb, beta, c, cOff + i * ldc + j, ldc);
+            for (; i < m; i++) tile1x2(vEnd, tail, alpha, a, aOff + i * lda, b, b0, ldb, beta, c, cOff + i * ldc + j);
         }
         for (; j < j1; j++) {
             int b0 = bOff + j * ldb;
@@ -77,79 +79,70 @@ final class GemmDot {
         }
     }
 
-    /** Rows r0.. (4, stride lda) of A against rows b0.. (3, stride ldb) of B into C at ci (stride ldc). */
-    private static void tile4x3(int vEnd, VectorMask<Double> tail, double alpha, double[] a, int r0, int lda,
+    /** Rows r0.. (4, stride lda) of A against rows b0.. (2, stride ldb) of B into C at ci (stride ldc). */
+    private static void tile4x2(int vEnd, VectorMask<Double> tail, double alpha, double[] a, int r0, int lda,
                                 double[] b, int b0, int ldb, double beta, double[] c, int ci, int ldc) {
-        int r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, b1 = b0 + ldb, b2 = b1 + ldb;
-        DoubleVector s00 = DoubleVector.zero(S), s01 = DoubleVector.zero(S), s02 = DoubleVector.zero(S);
-        DoubleVector s10 = DoubleVector.zero(S), s11 = DoubleVector.zero(S), s12 = DoubleVector.zero(S);
-        DoubleVector s20 = DoubleVector.zero(S), s21 = DoubleVector.zero(S), s22 = DoubleVector.zero(S);
-        DoubleVector s30 = DoubleVector.zero(S), s31 = DoubleVector.zero(S), s32 = DoubleVector.zero(S);
+        int r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, b1 = b0 + ldb;
+        DoubleVector s00 = DoubleVector.zero(S), s01 = DoubleVector.zero(S);
+        DoubleVector s10 = DoubleVector.zero(S), s11 = DoubleVector.zero(S);
+        DoubleVector s20 = DoubleVector.zero(S), s21 = DoubleVector.zero(S);
+        DoubleVector s30 = DoubleVector.zero(S), s31 = DoubleVector.zero(S);
         for (int p = 0; p < vEnd; p += L) {
             DoubleVector y0 = DoubleVector.fromArray(S, b, b0 + p);
             DoubleVector y1 = DoubleVector.fromArray(S, b, b1 + p);
-            DoubleVector y2 = DoubleVector.fromArray(S, b, b2 + p);
             DoubleVector x = DoubleVector.fromArray(S, a, r0 + p);
-            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02);
+            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01);
             x = DoubleVector.fromArray(S, a, r1 + p);
-            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12);
+            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11);
             x = DoubleVector.fromArray(S, a, r2 + p);
-            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22);
+            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21);
             x = DoubleVector.fromArray(S, a, r3 + p);
-            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32);
+            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31);
         }
         if (tail != null) {
             int p = vEnd;
             DoubleVector y0 = DoubleVector.fromArray(S, b, b0 + p, tail);
             DoubleVector y1 = DoubleVector.fromArray(S, b, b1 + p, tail);
-            DoubleVector y2 = DoubleVector.fromArray(S, b, b2 + p, tail);
             DoubleVector x = DoubleVector.fromArray(S, a, r0 + p, tail);
-            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01); s02 = x.fma(y2, s02);
+            s00 = x.fma(y0, s00); s01 = x.fma(y1, s01);
             x = DoubleVector.fromArray(S, a, r1 + p, tail);
-            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11); s12 = x.fma(y2, s12);
+            s10 = x.fma(y0, s10); s11 = x.fma(y1, s11);
             x = DoubleVector.fromArray(S, a, r2 + p, tail);
-            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21); s22 = x.fma(y2, s22);
+            s20 = x.fma(y0, s20); s21 = x.fma(y1, s21);
             x = DoubleVector.fromArray(S, a, r3 + p, tail);
-            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31); s32 = x.fma(y2, s32);
+            s30 = x.fma(y0, s30); s31 = x.fma(y1, s31);
         }
         put(c, ci, Lanes.sum(s00), alpha, beta);
         put(c, ci + 1, Lanes.sum(s01), alpha, beta);
-        put(c, ci + 2, Lanes.sum(s02), alpha, beta);
         ci += ldc;
         put(c, ci, Lanes.sum(s10), alpha, beta);
         put(c, ci + 1, Lanes.sum(s11), alpha, beta);
-        put(c, ci + 2, Lanes.sum(s12), alpha, beta);
         ci += ldc;
         put(c, ci, Lanes.sum(s20), alpha, beta);
         put(c, ci + 1, Lanes.sum(s21), alpha, beta);
-        put(c, ci + 2, Lanes.sum(s22), alpha, beta);
         ci += ldc;
         put(c, ci, Lanes.sum(s30), alpha, beta);
         put(c, ci + 1, Lanes.sum(s31), alpha, beta);
-        put(c, ci + 2, Lanes.sum(s32), alpha, beta);
     }
 
-    /** One row r0 of A against rows b0.. (3, stride ldb) of B into C at ci. */
-    private static void tile1x3(int vEnd, VectorMask<Double> tail, double alpha, double[] a, int r0,
+    /** One row r0 of A against rows b0.. (2, stride ldb) of B into C at ci. */
+    private static void tile1x2(int vEnd, VectorMask<Double> tail, double alpha, double[] a, int r0,
                                 double[] b, int b0, int ldb, double beta, double[] c, int ci) {
-        int b1 = b0 + ldb, b2 = b1 + ldb;
-        DoubleVector s00 = DoubleVector.zero(S), s01 = DoubleVector.zero(S), s02 = DoubleVector.zero(S);
+        int b1 = b0 + ldb;
+        DoubleVector s00 = DoubleVector.zero(S), s01 = DoubleVector.zero(S);
         for (int p = 0; p < vEnd; p += L) {
             DoubleVector x = DoubleVector.fromArray(S, a, r0 + p);
             s00 = x.fma(DoubleVector.fromArray(S, b, b0 + p), s00);
             s01 = x.fma(DoubleVector.fromArray(S, b, b1 + p), s01);
-            s02 = x.fma(DoubleVector.fromArray(S, b, b2 + p), s02);
         }
         if (tail != null) {
             int p = vEnd;
             DoubleVector x = DoubleVector.fromArray(S, a, r0 + p, tail);
             s00 = x.fma(DoubleVector.fromArray(S, b, b0 + p, tail), s00);
             s01 = x.fma(DoubleVector.fromArray(S, b, b1 + p, tail), s01);
-            s02 = x.fma(DoubleVector.fromArray(S, b, b2 + p, tail), s02);
         }
         put(c, ci, Lanes.sum(s00), alpha, beta);
         put(c, ci + 1, Lanes.sum(s01), alpha, beta);
-        put(c, ci + 2, Lanes.sum(s02), alpha, beta);
     }
 
     /** Rows r0.. (4, stride lda) of A against row b0 of B into C at ci (stride ldc). */
