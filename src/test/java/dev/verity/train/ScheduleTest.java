@@ -6,6 +6,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Paper 003 App. G's schedules and Table 6's presets. */
 class ScheduleTest {
@@ -59,5 +60,19 @@ class ScheduleTest {
         assertEquals(1, s.warmup());
         assertEquals(10, s.rampup());
         assertThrows(dev.verity.InvalidInputException.class, () -> Presets.get("fc-box-0.5"));
+    }
+
+    @Test
+    void theTrainingBenchTimesEveryStepAtFullCost() {
+        // ε at its value from the first step; κ < 1 so the certified loss is computed; CROWN-IBP's β strictly between 0
+        // and 1 so both of its bounds are (β = 0, a finished ramp, would time IBP alone).
+        Schedule s = TrainBench.timedSchedule(0.1);
+        int steps = 600;
+        for (int step : new int[] {0, steps / 2, steps - 1}) {
+            assertEquals(0.1, s.eps(0, step, steps), 1e-15);
+            double kappa = s.kappa(0, step, steps), beta = s.beta(0, step, steps);
+            assertTrue(kappa < 1 && kappa > 0.99, "kappa " + kappa);
+            assertTrue(beta < 1 && beta > 0.99, "beta " + beta);
+        }
     }
 }
