@@ -39,6 +39,15 @@ public final class BoundEngine {
     private final java.util.concurrent.atomic.AtomicReference<BoxRounding> lastRounding = new java.util.concurrent.atomic.AtomicReference<>();
 
     private record BoxRounding(Interval box, RoundingErrors rounding) {}
+
+    /**
+     * The last box's interval pass: ReLU splitting bounds every domain over the same input box, and each child's
+     * recomputed bounds start from it (on ERAN's 9×200 net the repeated passes, one matrix-vector product per layer
+     * and child, were 13 % of `bab-relu`'s time). Read-only once made.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<BoxIntervals> lastIntervals = new java.util.concurrent.atomic.AtomicReference<>();
+
+    private record BoxIntervals(Interval box, List<IntervalTensor> intervals) {}
     /** Built on first use (the dual's layer structure is fixed per network). */
     private volatile LagrangianDual lagrangianDual;
     /** The SDP preset's multipliers between calls; null: none kept ({@link #withWarmStarts}). */
@@ -353,8 +362,7 @@ public final class BoundEngine {
     RoundingErrors roundingFor(Interval box) {
         if (!options.sound()) return null;
         BoxRounding last = lastRounding.get();
-        if (last != null && (last.box() == box || (Arrays.equals(last.box().lower(), box.lower()) && Arrays.equals(last.box().upper(), box.upper()))))
-            return last.rounding();
+        if (last != null && sameBox(last.box(), box)) return last.rounding();
         RoundingErrors r = new RoundingErrors(net, intervals, intervalPass(box));
         lastRounding.set(new BoxRounding(box, r));
         return r;
@@ -363,9 +371,17 @@ public final class BoundEngine {
     // ---- interval propagation ---------------------------------------------------------------------
 
     private List<IntervalTensor> intervalPass(Interval box) {
+        BoxIntervals last = lastIntervals.get();
+        if (last != null && sameBox(last.box(), box)) return last.intervals();
         int[] shape = net.inputShape().withBatch(1);
         var in = new IntervalTensor(new Tensor(box.lower().clone(), shape), new Tensor(box.upper().clone(), shape));
-        return Forward.runAll(net, intervals, in);
+        List<IntervalTensor> result = List.copyOf(Forward.runAll(net, intervals, in));
+        lastIntervals.set(new BoxIntervals(new Interval(box.lower().clone(), box.upper().clone()), result));
+        return result;
+    }
+
+    private static boolean sameBox(Interval a, Interval b) {
+        return a == b || (Arrays.equals(a.lower(), b.lower()) && Arrays.equals(a.upper(), b.upper()));
     }
 
     /**

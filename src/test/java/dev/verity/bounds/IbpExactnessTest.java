@@ -52,6 +52,36 @@ class IbpExactnessTest {
     }
 
     /**
+     * The engine keeps its last box's interval pass (branch and bound bounds many domains of one box): one engine
+     * bounding boxes A, B, A, and with the same arrays changed in place in between, must give what a fresh engine gives
+     * for each — a stale pass would be unsound.
+     */
+    @Test
+    void oneEngineOverChangingBoxesEqualsFreshEngines() {
+        var b = Network.builder(new Shape(2));
+        b.add(new Layer.Dense(Tensor.matrix(new double[][]{{2, -3}, {0.5, 1}}), Tensor.vector(1, -1)));
+        b.add(new Layer.Relu());
+        b.add(new Layer.Dense(Tensor.matrix(new double[][]{{1, 1}, {-1, 2}}), Tensor.vector(0, 0.5)));
+        Network net = b.build();
+        BoundEngine engine = new BoundEngine(net);
+        double[] lo = {-1, 0}, hi = {2, 1};
+        Interval a = new Interval(lo, hi), other = new Interval(new double[]{0, 0}, new double[]{0.5, 0.25});
+        for (Interval box : new Interval[]{a, other, a}) {
+            for (Method m : new Method[]{Method.IBP, Method.CROWN}) {
+                BoundResult cached = engine.bound(m, box, Objective.identity(2));
+                BoundResult fresh = new BoundEngine(net).bound(m, box, Objective.identity(2));
+                assertArrayEquals(fresh.lower(), cached.lower(), 0, m + " " + box);
+                assertArrayEquals(fresh.upper(), cached.upper(), 0, m + " " + box);
+            }
+        }
+        lo[0] = 1.5; // the same arrays, another box
+        BoundResult cached = engine.bound(Method.IBP, a, Objective.identity(2));
+        BoundResult fresh = new BoundEngine(net).bound(Method.IBP, new Interval(lo.clone(), hi.clone()), Objective.identity(2));
+        assertArrayEquals(fresh.lower(), cached.lower(), 0);
+        assertArrayEquals(fresh.upper(), cached.upper(), 0);
+    }
+
+    /**
      * Random dense layers: IBP's bound of every output (and of random objectives) equals the sign-rule
      * range computed here, and the sign-rule corner attains it in the concrete forward pass.
      */
