@@ -364,7 +364,8 @@ public final class BoundEngine {
         BoxRounding last = lastRounding.get();
         if (last != null && sameBox(last.box(), box)) return last.rounding();
         RoundingErrors r = new RoundingErrors(net, intervals, intervalPass(box));
-        lastRounding.set(new BoxRounding(box, r));
+        // keyed by a copy: a caller that changes its box's arrays in place must not get the old box's charges
+        lastRounding.set(new BoxRounding(new Interval(box.lower().clone(), box.upper().clone()), r));
         return r;
     }
 

@@ -148,7 +148,7 @@ final class GemmKernels {
         }
     }
 
-    /** mr (<= MR) rows of nv vectors, as 8/4/2/1-row kernels reading the same MR-stride A micro-panel. */
+    /** mr (<= MR) rows of nv vectors: the main tile over packed B, else 8/4/2/1-row kernels reading the same MR-stride A micro-panel. */
     private static void rows(int nv, int kc, double[] ap, int ai, double[] bp, int bi, int bs, double[] c, int ci, int ldc,
                              int mr, double beta) {
         if (mr == MR && nv == NV && bs == NR) {

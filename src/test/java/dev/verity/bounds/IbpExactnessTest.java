@@ -75,10 +75,12 @@ class IbpExactnessTest {
             }
         }
         lo[0] = 1.5; // the same arrays, another box
-        BoundResult cached = engine.bound(Method.IBP, a, Objective.identity(2));
-        BoundResult fresh = new BoundEngine(net).bound(Method.IBP, new Interval(lo.clone(), hi.clone()), Objective.identity(2));
-        assertArrayEquals(fresh.lower(), cached.lower(), 0);
-        assertArrayEquals(fresh.upper(), cached.upper(), 0);
+        for (Method m : new Method[]{Method.IBP, Method.CROWN}) {
+            BoundResult cached = engine.bound(m, a, Objective.identity(2));
+            BoundResult fresh = new BoundEngine(net).bound(m, new Interval(lo.clone(), hi.clone()), Objective.identity(2));
+            assertArrayEquals(fresh.lower(), cached.lower(), 0, m.toString());
+            assertArrayEquals(fresh.upper(), cached.upper(), 0, m.toString());
+        }
     }
 
     /**
