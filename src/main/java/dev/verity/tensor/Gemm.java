@@ -179,7 +179,7 @@ public final class Gemm {
                 final int groups = directB ? 0 : ceilDiv(panels, B_PACK_GROUP);
                 GemmThreads.parallelFor(groups, threads, g -> {
                     int jp0 = g * B_PACK_GROUP, jp1 = Math.min(panels, jp0 + B_PACK_GROUP);
-                    GemmKernels.packB(transB, b, bOff, ldb, p0, kc, j0, nc, jp0, jp1, bp, 0);
+                    GemmPacking.packB(transB, b, bOff, ldb, p0, kc, j0, nc, jp0, jp1, bp, 0);
                 });
                 // Stage 2: each item packs its rows of alpha * op(A) for this k-block and runs the kernels over its columns.
                 final double bt = p0 == 0 ? beta : 1.0;
@@ -190,7 +190,7 @@ public final class Gemm {
                     Scratch s = SCRATCH.get();
                     double[] ap = s.a(roundUp(mcMax, MR) * kcMax);
                     double[] tile = s.tile;
-                    GemmKernels.packA(transA, a, aOff, lda, i0, mc, p0, kc, alpha, ap);
+                    GemmPacking.packA(transA, a, aOff, lda, i0, mc, p0, kc, alpha, ap);
                     for (int jp = jp0; jp < jp1; jp++) {
                         int jj = jp * NR, nr = Math.min(NR, nc - jj);
                         double[] bsrc = bp;
@@ -203,7 +203,7 @@ public final class Gemm {
                             } else {
                                 // The partial last panel is packed (reading a full width would overrun B).
                                 bsrc = s.edge(kc * NR);
-                                GemmKernels.packB(false, b, bOff, ldb, p0, kc, j0, nc, jp, jp + 1, bsrc, -jj * kc);
+                                GemmPacking.packB(false, b, bOff, ldb, p0, kc, j0, nc, jp, jp + 1, bsrc, -jj * kc);
                                 bi = 0;
                             }
                         }
